@@ -1,0 +1,73 @@
+import type pg from 'pg';
+import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.js';
+import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
+
+// One statement per batch: apply_batch (db/migrations) does the whole write in one transaction, so a
+// batch costs one round trip to the database.
+const APPLY_BATCH_SQL =
+  'SELECT apply_batch($1::text, $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], ' +
+  '$8::numeric[], $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bytea[], $14::bytea[], ' +
+  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz) AS outcome';
+
+interface ApplyBatchResult {
+  readonly status: 'applied' | 'conflict';
+  readonly batchId?: number;
+  readonly committedAt?: string;
+  readonly checkpoints?: readonly { topic: string; partition: number; nextOffset: number }[];
+}
+
+function toDate(epochMillis: number | undefined): Date | null {
+  return epochMillis === undefined ? null : new Date(epochMillis);
+}
+
+/** Parameters of apply_batch, in its order. Exported for the write-path benchmark and tests. */
+export function applyBatchParameters(batch: BatchAggregate): unknown[] {
+  const { ranges, deltas, rejects } = batch;
+  return [
+    batch.eventSource,
+    ranges.map((r) => r.topic),
+    ranges.map((r) => r.partition),
+    ranges.map((r) => r.fromOffset),
+    ranges.map((r) => r.nextOffset),
+    deltas.map((d) => d.branch),
+    deltas.map((d) => d.currency),
+    deltas.map((d) => d.sum.toDecimal()),
+    deltas.map((d) => d.count),
+    rejects.map((r) => r.topic),
+    rejects.map((r) => r.partition),
+    rejects.map((r) => r.offset),
+    rejects.map((r) => r.key ?? null),
+    rejects.map((r) => r.value ?? null),
+    rejects.map((r) => r.reason),
+    rejects.map((r) => new Date(r.timestamp)),
+    batch.recordCount,
+    toDate(batch.firstRecordTime),
+    toDate(batch.lastRecordTime),
+  ];
+}
+
+export class PostgresPositionStore implements PositionStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async applyBatch(batch: BatchAggregate): Promise<ApplyOutcome> {
+    const result = await this.pool.query<{ outcome: ApplyBatchResult }>(
+      APPLY_BATCH_SQL,
+      applyBatchParameters(batch),
+    );
+    const outcome = result.rows[0]?.outcome;
+    if (outcome?.status === 'applied' && outcome.batchId !== undefined && outcome.committedAt !== undefined) {
+      return {
+        status: 'applied',
+        batchId: Number(outcome.batchId),
+        committedAt: new Date(outcome.committedAt),
+      };
+    }
+    if (outcome?.status === 'conflict' && outcome.checkpoints) {
+      const checkpoints = new Map(
+        outcome.checkpoints.map((c) => [partitionKey(c.topic, c.partition), Number(c.nextOffset)] as const),
+      );
+      return { status: 'conflict', checkpoints };
+    }
+    throw new Error(`apply_batch returned an unexpected result: ${JSON.stringify(outcome)}`);
+  }
+}

@@ -1,0 +1,60 @@
+import type { MSKEvent } from 'aws-lambda';
+import { aggregateBatch, type BatchAggregate, type PositionDelta } from '../domain/aggregate.js';
+import { decodeMskEvent } from '../domain/kafka-record.js';
+import type { ValidationRules } from '../domain/transaction.js';
+import type { PositionStore } from './position-store.js';
+
+/** What the handler did with one event: returned to the caller (ignored by AWS, shown locally). */
+export interface BatchReport {
+  /** Records in the event. */
+  readonly received: number;
+  /** Valid deals added to the positions. */
+  readonly applied: number;
+  readonly rejected: number;
+  /** Records at offsets an earlier delivery already applied. */
+  readonly skipped: number;
+  /** Undefined when every record had been applied before. */
+  readonly batchId: number | undefined;
+  readonly committedAt: Date | undefined;
+  readonly deltas: readonly PositionDelta[];
+  /** Round trips to apply_batch: 1 in steady state, 2 when a redelivery overlaps applied offsets. */
+  readonly attempts: number;
+}
+
+// A conflict means a checkpoint moved past our first offset; the second call uses the checkpoints the
+// first returned. Another conflict then means another writer is applying the same partition at the
+// same time, which the mapping never does: fail the batch so that it is retried.
+const MAX_ATTEMPTS = 3;
+
+/** Decode, validate, aggregate and apply one MSK event, exactly once per offset. */
+export async function processBatch(
+  event: MSKEvent,
+  store: PositionStore,
+  rules?: ValidationRules,
+): Promise<BatchReport> {
+  const records = decodeMskEvent(event);
+  let checkpoints: ReadonlyMap<string, number> = new Map();
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const batch: BatchAggregate = aggregateBatch(event.eventSourceArn, records, checkpoints, rules);
+    const report = {
+      received: records.length,
+      applied: batch.recordCount - batch.rejects.length,
+      rejected: batch.rejects.length,
+      skipped: batch.skippedCount,
+      deltas: batch.deltas,
+      attempts: attempt,
+    };
+    if (batch.ranges.length === 0) {
+      return { ...report, batchId: undefined, committedAt: undefined };
+    }
+    const outcome = await store.applyBatch(batch);
+    if (outcome.status === 'applied') {
+      return { ...report, batchId: outcome.batchId, committedAt: outcome.committedAt };
+    }
+    checkpoints = outcome.checkpoints;
+  }
+  throw new Error(
+    `batch not applied after ${MAX_ATTEMPTS} attempts: checkpoints kept moving, so another consumer is ` +
+      'applying the same partitions at the same time',
+  );
+}

