@@ -44,37 +44,52 @@ function parseSecret(secretString: string | undefined, secretArn: string): Datab
   }
   return parsed as DatabaseSecret;
 }
-
 /**
- * Builds a pg pool. For a secret the credentials are fetched once per container (the pool keeps its
- * connections; a rotated password reaches new containers and, after a failed login, this one: see
- * `createPool`'s caller). TLS is required and verified for a remote database.
+ * Builds a pg pool. For a secret the credentials are fetched once per container (the handler drops the
+ * pool when a login fails, so a rotated password is fetched again). TLS is required and verified for a
+ * remote database.
  */
-export async function createPool(
-  source: DatabaseSource,
-  secrets = new SecretsManagerClient({}),
-): Promise<pg.Pool> {
+export async function createPool(source: DatabaseSource, secrets?: SecretsManagerClient): Promise<pg.Pool> {
   if (source.kind === 'url') {
     // sslmode in the URL (e.g. ?sslmode=verify-full) is honoured by pg itself.
-    return new pg.Pool({
-      connectionString: source.url,
+    return withIdleErrorsLogged(
+      new pg.Pool({
+        connectionString: source.url,
+        max: source.poolSize,
+        application_name: 'treasury-stream',
+      }),
+    );
+  }
+  const client = secrets ?? new SecretsManagerClient({});
+  const response = await client.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
+  const secret = parseSecret(response.SecretString, source.secretArn);
+  return withIdleErrorsLogged(
+    new pg.Pool({
+      host: secret.host,
+      port: Number(secret.port ?? 5432),
+      database: secret.dbname ?? 'postgres',
+      user: secret.username,
+      password: secret.password,
       max: source.poolSize,
       application_name: 'treasury-stream',
-    });
-  }
-  const response = await secrets.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
-  const secret = parseSecret(response.SecretString, source.secretArn);
-  return new pg.Pool({
-    host: secret.host,
-    port: Number(secret.port ?? 5432),
-    database: secret.dbname ?? 'postgres',
-    user: secret.username,
-    password: secret.password,
-    max: source.poolSize,
-    application_name: 'treasury-stream',
-    // RDS certificates chain to the Amazon RDS CAs, which Lambda's Node.js runtime trusts when
-    // NODE_EXTRA_CA_CERTS points at its bundle (the CDK stack sets it).
-    ssl: { rejectUnauthorized: true },
-    connectionTimeoutMillis: 10_000,
+      // RDS certificates chain to the Amazon RDS CAs, which Lambda's Node.js runtime trusts when
+      // NODE_EXTRA_CA_CERTS points at its bundle (the CDK stack sets it).
+      ssl: { rejectUnauthorized: true },
+      connectionTimeoutMillis: 10_000,
+    }),
+  );
+}
+
+/**
+ * An idle pooled connection that the server closes (a restart, a failover) emits 'error' on the pool;
+ * unheard, that would kill the process. The pool drops that connection and the next query opens a new
+ * one; a query that was running gets its own error and fails its batch, which is then retried.
+ */
+function withIdleErrorsLogged(pool: pg.Pool): pg.Pool {
+  pool.on('error', (error) => {
+    console.warn(
+      JSON.stringify({ level: 'WARN', message: 'idle database connection closed', error: error.message }),
+    );
   });
+  return pool;
 }

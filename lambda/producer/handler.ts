@@ -38,7 +38,10 @@ function connectedProducer(): Promise<Producer> {
 export interface ProducerSummary {
   readonly sent: number;
   readonly elapsedMs: number;
+  /** Per partition: deals sent and the offset of the last one. */
   readonly partitions: Record<string, { count: number; lastOffset: number }>;
+  /** Per "branch|currency": the sum (decimal string) and count of the deals sent: the ground truth. */
+  readonly totals: Record<string, { sum: string; count: number }>;
 }
 
 export function summarize(report: PublishReport): ProducerSummary {
@@ -46,24 +49,58 @@ export function summarize(report: PublishReport): ProducerSummary {
     sent: report.sent,
     elapsedMs: report.elapsedMs,
     partitions: Object.fromEntries(report.partitions),
+    totals: Object.fromEntries(
+      [...report.totals].map(([key, totals]) => [key, { sum: totals.sum.toDecimal(), count: totals.count }]),
+    ),
   };
+}
+
+/**
+ * The scheduled event carries nothing of ours; a manual invocation (or the local runtime) may set the
+ * duration and rate of this one run.
+ */
+export interface ProducerEvent {
+  readonly durationSeconds?: number;
+  readonly ratePerSecond?: number;
+}
+
+function override(event: unknown, name: keyof ProducerEvent, fallback: number, max: number): number {
+  const value = (event as ProducerEvent | null | undefined)?.[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new RangeError(`${name} must be a number above 0 and at most ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** Scheduled once a minute: sends RATE_PER_SECOND random deals a second for DURATION_SECONDS. */
 export async function handler(
-  _event: unknown,
+  event: unknown,
   context?: Pick<Context, 'awsRequestId'>,
 ): Promise<ProducerSummary> {
+  const run = {
+    topic,
+    durationSeconds: override(event, 'durationSeconds', durationSeconds, 900),
+    ratePerSecond: override(event, 'ratePerSecond', ratePerSecond, 1_000_000),
+  };
   const generator = new TransactionGenerator({
     seed: Date.now() % 2 ** 31,
     idPrefix: (context?.awsRequestId ?? `local-${process.pid}-${Date.now()}`).slice(0, 24),
   });
-  const report = await publishAtRate(
-    await connectedProducer(),
-    { topic, ratePerSecond, durationSeconds, generator },
-    partitioner,
-  );
+  const report = await publishAtRate(await connectedProducer(), { ...run, generator }, partitioner);
   const summary = summarize(report);
-  logger.info('deals sent', { topic, ...summary });
+  logger.info('deals sent', {
+    topic,
+    sent: summary.sent,
+    elapsedMs: summary.elapsedMs,
+    partitions: summary.partitions,
+  });
   return summary;
+}
+
+/** Disconnects the producer: for the local runtime and tests; Lambda never calls it. */
+export async function disconnect(): Promise<void> {
+  const current = producer;
+  producer = undefined;
+  await current?.then((p) => p.disconnect()).catch(() => undefined);
 }

@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { runPipeline } from './pipeline.js';
+
+const usage = `npm start -- [options]
+  --duration <s>     produce for s seconds, wait until all is applied, check the totals, exit (default: until Ctrl-C)
+  --rate <msg/s>     deals produced per second (default 100, as the tutorial)
+  --batch-size <n>   records per invocation at most (default 10000, the MSK mapping's maximum)
+  --window <s>       batching window in seconds (default 2, as the tutorial's trigger)
+  --group <id>       consumer group of the emulated mapping (default treasury-stream-aggregator)
+  --no-produce       run only the consumer side
+  --quiet            print only the summary
+Environment: KAFKA_BROKERS uses that cluster instead of an embedded broker; DATABASE_URL uses that database
+instead of an embedded PostgreSQL (and leaves it running with its tables).`;
+
+function numberFlag(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new RangeError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      rate: { type: 'string' },
+      'batch-size': { type: 'string' },
+      window: { type: 'string' },
+      group: { type: 'string' },
+      'no-produce': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  return runPipeline({
+    durationSeconds:
+      values.duration === undefined ? undefined : numberFlag('duration', values.duration, 0, 1, 86_400),
+    ratePerSecond: numberFlag('rate', values.rate, 100, 0.1, 1_000_000),
+    batchSize: Math.floor(numberFlag('batch-size', values['batch-size'], 10_000, 1, 10_000)),
+    windowSeconds: numberFlag('window', values.window, 2, 0, 300),
+    groupId: values.group ?? 'treasury-stream-aggregator',
+    produce: !values['no-produce'],
+    quiet: values.quiet,
+    print: (line) => console.log(line),
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `error: ${error.message}` : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,251 @@
+import type { MSKEvent } from 'aws-lambda';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import type { BatchReport } from '../lambda/aggregator/process-batch.js';
+import { parseCents } from '../lambda/domain/money.js';
+import type { ProducerSummary } from '../lambda/producer/handler.js';
+import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
+import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
+import { PARTITIONS, startLocalServices, TOPIC } from './services.js';
+import { diffTotals, readFlowTotals, readPositions, type Totals } from './totals.js';
+
+export interface PipelineOptions {
+  /** Seconds to produce before draining, checking and exiting; undefined runs until Ctrl-C. */
+  readonly durationSeconds: number | undefined;
+  readonly ratePerSecond: number;
+  readonly batchSize: number;
+  readonly windowSeconds: number;
+  readonly quiet: boolean;
+  /** False runs only the consumer side (another process produces). */
+  readonly produce: boolean;
+  readonly groupId: string;
+  readonly print: (line: string) => void;
+}
+
+// The schedule in AWS fires the producer once a minute; so does the local runtime.
+const SCHEDULE_MS = 60_000;
+const STATUS_EVERY_MS = 2_000;
+const DRAIN_TIMEOUT_MS = 120_000;
+// Lambda's synchronous invocation payload limit, which caps an MSK event.
+const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+
+/** Reads ESM_FAULT ("point:invocation", e.g. "after-invoke-before-commit:3"): the crash tests' hook. */
+function faultFromEnv(): ((point: FaultPoint, invocation: number) => void) | undefined {
+  const spec = process.env.ESM_FAULT;
+  if (!spec) return undefined;
+  const [point, at] = spec.split(':');
+  return (reached, invocation) => {
+    if (reached === point && invocation === Number(at)) process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/** Records in the topic (the sum of the partitions' end offsets) and the group's lag behind them. */
+async function positionOf(admin: Admin, emulator: EsmEmulator): Promise<{ inTopic: number; lag: number }> {
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(TOPIC),
+    emulator.committedOffsets(admin),
+  ]);
+  let lag = 0;
+  let inTopic = 0;
+  for (const end of ends) {
+    const next = committed.get(end.partition) ?? -1;
+    lag += Number(end.high) - (next >= 0 ? next : Number(end.low));
+    inTopic += Number(end.high);
+  }
+  return { inTopic, lag };
+}
+
+function producedTotals(summaries: readonly ProducerSummary[]): Totals {
+  const totals: Totals = new Map();
+  for (const summary of summaries) {
+    for (const [key, sent] of Object.entries(summary.totals)) {
+      const entry = totals.get(key) ?? { sum: 0n, count: 0 };
+      entry.sum += parseCents(sent.sum);
+      entry.count += sent.count;
+      totals.set(key, entry);
+    }
+  }
+  return totals;
+}
+
+/** Runs producer → broker → ESM emulator → aggregator → PostgreSQL; resolves to the exit code. */
+export async function runPipeline(options: PipelineOptions): Promise<number> {
+  const { print } = options;
+  const services = await startLocalServices(print, options.quiet ? () => undefined : print);
+  // The handlers read their configuration at module load, as in Lambda: set it before importing them.
+  process.env.DATABASE_URL = services.databaseUrl;
+  process.env.KAFKA_BROKERS = services.brokers.join(',');
+  process.env.DATABASE_POOL_SIZE = String(PARTITIONS + 1);
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  const aggregator = await import('../lambda/aggregator/handler.js');
+  const producer = await import('../lambda/producer/handler.js');
+
+  const kafka = new Kafka({
+    clientId: 'esm-emulator',
+    brokers: [...services.brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const { clusterId } = await admin.describeCluster();
+  const eventSourceArn = `arn:aws:kafka:local:000000000000:cluster/treasury-stream-local/${clusterId}`;
+
+  const counters = { produced: 0, applied: 0, rejected: 0, batches: 0 };
+  const emulator = new EsmEmulator({
+    kafka,
+    topic: TOPIC,
+    groupId: options.groupId,
+    eventSourceArn,
+    bootstrapServers: services.brokers.join(','),
+    limits: {
+      batchSize: options.batchSize,
+      windowMs: options.windowSeconds * 1000,
+      maxBytes: MAX_EVENT_BYTES,
+    },
+    startingPosition: 'TRIM_HORIZON',
+    invoke: (event: MSKEvent) => aggregator.handler(event),
+    onInvocation: (info) => {
+      const report = info.result as BatchReport;
+      counters.applied += report.applied;
+      counters.rejected += report.rejected;
+      counters.batches++;
+      if (!options.quiet) print(formatBatchTable(info.partition, info.fromOffset, info.toOffset, report));
+    },
+    onRetry: (info) =>
+      print(
+        `batch of partition ${info.partition} from offset ${info.fromOffset} failed (attempt ${info.attempt}): ` +
+          `${(info.error as Error).message}; retrying in ${info.delayMs} ms`,
+      ),
+    onFault: faultFromEnv(),
+  });
+  await emulator.start();
+
+  const startedAt = Date.now();
+  let previous: StatusSnapshot | undefined;
+  const initial = await positionOf(admin, emulator);
+  const snapshot = async (): Promise<StatusSnapshot> => {
+    const position = await positionOf(admin, emulator).catch(() => undefined);
+    return {
+      elapsedMs: Date.now() - startedAt,
+      ...counters,
+      produced: position ? position.inTopic - initial.inTopic : counters.produced,
+      retries: emulator.stats.retries,
+      lag: position?.lag,
+    };
+  };
+  const statusTimer = setInterval(() => {
+    void snapshot().then((now) => {
+      if (!options.quiet) print(formatStatus(now, previous));
+      previous = now;
+    });
+  }, STATUS_EVERY_MS);
+
+  let interrupted = false;
+  const interruption = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => {
+      interrupted = true;
+      print('stopping: Ctrl-C again to exit at once');
+      process.once('SIGINT', () => process.exit(130));
+      resolve();
+    });
+  });
+
+  const summaries: ProducerSummary[] = [];
+  const producing = (async () => {
+    if (!options.produce) return;
+    const endAt =
+      options.durationSeconds === undefined
+        ? Number.POSITIVE_INFINITY
+        : startedAt + options.durationSeconds * 1000;
+    while (!interrupted && Date.now() < endAt) {
+      const runStart = Date.now();
+      const durationSeconds = Math.min(SCHEDULE_MS, endAt - runStart) / 1000;
+      const summary = await producer.handler({ durationSeconds, ratePerSecond: options.ratePerSecond });
+      summaries.push(summary);
+      counters.produced += summary.sent;
+      const nextRun = runStart + SCHEDULE_MS;
+      while (!interrupted && Date.now() < Math.min(nextRun, endAt))
+        await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+
+  let exitCode = 0;
+  try {
+    if (options.durationSeconds === undefined) {
+      await interruption;
+    } else {
+      await Promise.race([producing, interruption]);
+      if (!interrupted) {
+        const drainedBy = Date.now() + DRAIN_TIMEOUT_MS;
+        while (!interrupted && (await positionOf(admin, emulator)).lag > 0) {
+          if (Date.now() > drainedBy) {
+            print(`not drained after ${DRAIN_TIMEOUT_MS / 1000} s`);
+            exitCode = 1;
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    }
+    clearInterval(statusTimer);
+    await emulator.stop();
+    exitCode = Math.max(
+      exitCode,
+      await check(
+        services.databaseUrl,
+        eventSourceArn,
+        summaries,
+        services.embeddedKafka && !interrupted,
+        print,
+      ),
+    );
+    const final = await snapshot();
+    print(formatStatus(final, undefined));
+  } finally {
+    clearInterval(statusTimer);
+    await admin.disconnect().catch(() => undefined);
+    await aggregator.closeConnections();
+    await producer.disconnect();
+    await services.stop();
+  }
+  return exitCode;
+}
+
+/**
+ * The run's own proof: transaction_flow sums equal currency_position, and, when the topic holds only
+ * this run's deals, equal what the producer had acknowledged.
+ */
+async function check(
+  databaseUrl: string,
+  eventSourceArn: string,
+  summaries: readonly ProducerSummary[],
+  compareWithProduced: boolean,
+  print: (line: string) => void,
+): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const flows = await readFlowTotals(client);
+    const positions = await readPositions(client);
+    const problems = diffTotals(flows, positions, 'transaction_flow', 'currency_position');
+    if (compareWithProduced) {
+      const produced = producedTotals(summaries);
+      problems.push(
+        ...diffTotals(produced, await readFlowTotals(client, eventSourceArn), 'produced', 'applied'),
+      );
+    }
+    if (problems.length > 0) {
+      for (const problem of problems) print(`MISMATCH ${problem}`);
+      return 1;
+    }
+    print(
+      compareWithProduced
+        ? 'check: applied totals equal what was produced, and transaction_flow sums equal currency_position'
+        : 'check: transaction_flow sums equal currency_position',
+    );
+    return 0;
+  } finally {
+    await client.end();
+  }
+}

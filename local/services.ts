@@ -1,0 +1,102 @@
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { migrate } from '../db/migrate.js';
+import { optionalEnv } from '../lambda/adapters/env.js';
+import { createTopic, startKafkaBroker } from './kafka/broker.js';
+import { startEmbeddedPostgres } from './postgres/embedded.js';
+
+export const TOPIC = 'transaction';
+export const PARTITIONS = 3;
+
+/** The broker and the database the local pipeline runs on, started here or given by the environment. */
+export interface LocalServices {
+  readonly brokers: readonly string[];
+  readonly databaseUrl: string;
+  /** True when the broker was started for this run (so its topic holds only this run's records). */
+  readonly embeddedKafka: boolean;
+  readonly embeddedPostgres: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a real Kafka broker (unless KAFKA_BROKERS is set) and a real PostgreSQL (unless DATABASE_URL
+ * is set), creates the topic and applies the migrations. A given database is left running with its
+ * tables; what was started here is stopped by stop().
+ */
+export async function startLocalServices(
+  log: (line: string) => void,
+  brokerLog: (line: string) => void = log,
+): Promise<LocalServices> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stops.reverse()) await stopOne().catch(() => undefined);
+  };
+  try {
+    const givenBrokers = optionalEnv(process.env, 'KAFKA_BROKERS');
+    const givenDatabase = optionalEnv(process.env, 'DATABASE_URL');
+
+    const [kafka, database] = await Promise.all([
+      givenBrokers
+        ? Promise.resolve({
+            brokers: givenBrokers.split(',').map((b) => b.trim()),
+            stop: async () => undefined,
+          })
+        : startKafkaBroker({ log: brokerLog }),
+      givenDatabase
+        ? Promise.resolve({ url: givenDatabase, stop: async () => undefined })
+        : startEmbeddedPostgres(),
+    ]);
+    stops.push(
+      () => kafka.stop(),
+      () => database.stop(),
+    );
+    log(
+      givenBrokers
+        ? `Kafka: ${givenBrokers} (KAFKA_BROKERS)`
+        : `Kafka: embedded broker on ${kafka.brokers.join(',')}`,
+    );
+    log(givenDatabase ? 'PostgreSQL: DATABASE_URL' : `PostgreSQL: embedded on ${redact(database.url)}`);
+
+    await createTopic(kafka.brokers, TOPIC, PARTITIONS);
+    await waitForProducerIds(kafka.brokers);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const applied = await migrate(client);
+      log(applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+    } finally {
+      await client.end();
+    }
+    return {
+      brokers: kafka.brokers,
+      databaseUrl: database.url,
+      embeddedKafka: !givenBrokers,
+      embeddedPostgres: !givenDatabase,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * A new broker loads its transaction coordinator (which hands out idempotent producer ids) a moment
+ * after it answers; an idempotent producer started before then logs a retriable error. Waiting here
+ * keeps the first screen clean.
+ */
+async function waitForProducerIds(brokers: readonly string[]): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'treasury-stream-setup',
+    brokers: [...brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.disconnect();
+}
+
+/** A connection URL without its password, for printing. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
