@@ -5,7 +5,8 @@ import { optionalEnv } from '../lambda/adapters/env.js';
 import { createTopic, startKafkaBroker } from './kafka/broker.js';
 import { startEmbeddedPostgres } from './postgres/embedded.js';
 
-export const TOPIC = 'transaction';
+/** The topic; TOPIC overrides it (the integration tests give each test a topic of its own). */
+export const TOPIC = process.env.TOPIC?.trim() || 'transaction';
 export const PARTITIONS = 3;
 
 /** The broker and the database the local pipeline runs on, started here or given by the environment. */
