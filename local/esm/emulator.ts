@@ -77,7 +77,9 @@ export class EsmEmulator {
       groupId: options.groupId,
       // Up to 6 MB per partition per fetch: one fetch can fill one invocation.
       maxBytesPerPartition: options.limits.maxBytes,
-      sessionTimeout: 30_000,
+      // Short enough that a killed emulator's partitions move on within seconds, long enough for a 2-core
+      // machine under load to keep heartbeating.
+      sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
     });
   }

@@ -1,5 +1,5 @@
-import type { KafkaRecordSource } from '../../../lambda/domain/kafka-record.js';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
+import type { KafkaRecordSource } from '../../../lambda/domain/kafka-record.js';
 
 /** Expected sum (cents, bigint) and count per "branch|currency", computed without the code under test. */
 export type Truth = Map<string, { sum: bigint; count: number }>;

@@ -1,0 +1,54 @@
+import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
+import { createTopic } from '../../../local/kafka/broker.js';
+
+export function testKafka(brokers: string): Kafka {
+  return new Kafka({ clientId: 'integration-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+}
+
+/** Creates the topic and sends the messages with an idempotent, gzip producer, as the producer does. */
+export async function produce(brokers: string, topic: string, messages: readonly Message[]): Promise<void> {
+  await createTopic(brokers.split(','), topic, 3);
+  const producer = testKafka(brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 500) {
+      await producer.send({
+        topic,
+        compression: CompressionTypes.GZIP,
+        messages: messages.slice(i, i + 500),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** True once the group has committed every partition up to the topic's end. */
+export async function fullyCommitted(brokers: string, topic: string, groupId: string): Promise<boolean> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const [ends, [committed]] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    ]);
+    return ends.every((end) => {
+      const done = committed?.partitions.find((p) => p.partition === end.partition);
+      return Number(end.high) === 0 || (done !== undefined && Number(done.offset) >= Number(end.high));
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function waitFor(
+  condition: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
