@@ -16,6 +16,16 @@ export interface BatchLimits {
   readonly maxBytes: number;
 }
 
+// Per record, the MSK event spends about this much on the JSON around key and value (topic,
+// partition, offset, timestamp, timestampType, headers and the quotes and commas).
+const RECORD_ENVELOPE_BYTES = 160;
+
+/** What a record adds to the invocation payload: key and value are base64 (4 bytes per 3) in the event. */
+function eventBytes(message: KafkaMessage): number {
+  const base64 = (length: number) => Math.ceil(length / 3) * 4;
+  return base64(message.key?.length ?? 0) + base64(message.value?.length ?? 0) + RECORD_ENVELOPE_BYTES;
+}
+
 /**
  * The records of one partition waiting to be invoked, in offset order, and the rule that says when
  * they form a batch: batch size reached, 6 MB reached, or the batching window elapsed since the oldest.
@@ -44,7 +54,7 @@ export class PartitionLane {
   push(message: KafkaMessage, now: number): void {
     const offset = Number(message.offset);
     if (this.nextOffset !== undefined && offset < this.nextOffset) return;
-    const bytes = (message.key?.length ?? 0) + (message.value?.length ?? 0) + 64;
+    const bytes = eventBytes(message);
     this.records.push({ message, offset, bytes });
     this.bufferedBytes += bytes;
     this.nextOffset = offset + 1;

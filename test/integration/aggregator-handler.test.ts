@@ -2,13 +2,16 @@ import type { MSKEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeMskEvent, type KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
 import { readFlowTotals, readPositions } from '../../local/totals.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 import { generatedRecords, truthOf } from './support/records.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 // The handler module reads DATABASE_URL once at load, as in Lambda: it is imported after it is set.
 type HandlerModule = typeof import('../../lambda/aggregator/handler.js');
 
-const SOURCE = { eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/test/abc', bootstrapServers: 'b-1:9098' };
+const SOURCE = {
+  eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/test/abc',
+  bootstrapServers: 'b-1:9098',
+};
 const TOPIC = 'transaction';
 
 let database: TestDatabase;
@@ -68,7 +71,11 @@ describe('aggregator handler on a real PostgreSQL', () => {
     expect(rejected.rows).toEqual([
       { kafka_partition: 0, offset: 600, reason: expect.stringMatching(/^value is not JSON: /) },
       { kafka_partition: 0, offset: 601, reason: 'record has no value (tombstone)' },
-      { kafka_partition: 0, offset: 602, reason: 'currency must be three uppercase letters (ISO 4217), got "usd"' },
+      {
+        kafka_partition: 0,
+        offset: 602,
+        reason: 'currency must be three uppercase letters (ISO 4217), got "usd"',
+      },
     ]);
     const checkpoint = await database.pool.query('SELECT next_offset::int AS next FROM partition_checkpoint');
     expect(checkpoint.rows).toEqual([{ next: 603 }]);
@@ -133,7 +140,13 @@ describe('aggregator handler on a real PostgreSQL', () => {
     // Prepare: a trigger makes the last insert of apply_batch fail, after positions were written.
     await resetTables();
     const { records } = generatedRecords(TOPIC, 0, 0, 50, 10);
-    const poisoned: KafkaRecordSource = { topic: TOPIC, partition: 0, offset: 50, timestamp: 1, value: Buffer.from('[]') };
+    const poisoned: KafkaRecordSource = {
+      topic: TOPIC,
+      partition: 0,
+      offset: 50,
+      timestamp: 1,
+      value: Buffer.from('[]'),
+    };
     await database.pool.query(`
       CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$;

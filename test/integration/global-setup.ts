@@ -17,7 +17,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const givenBrokers = process.env.KAFKA_BROKERS;
   const givenDatabase = process.env.DATABASE_URL;
   const [broker, database] = await Promise.all([
-    givenBrokers ? undefined : startKafkaBroker({ log: (line) => process.env.DEBUG_KAFKA && console.log(line) }),
+    givenBrokers
+      ? undefined
+      : startKafkaBroker({ log: (line) => process.env.DEBUG_KAFKA && console.log(line) }),
     givenDatabase ? undefined : startEmbeddedPostgres(),
   ]);
   project.provide('kafkaBrokers', givenBrokers ?? broker?.brokers.join(',') ?? '');
