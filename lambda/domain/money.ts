@@ -1,11 +1,18 @@
 /**
  * Money is carried as integer minor units (cents) so that sums are exact: adding integers below 2^53
  * in a double is exact, adding 0.1 + 0.2 is not. Amounts above that range are not accepted (see
- * MAX_AMOUNT_CENTS), and running sums that could outgrow it spill into a bigint (see CentsSum).
+ * MAX_EXACT_CENTS), and running sums that could outgrow it spill into a bigint (see CentsSum).
  */
 
 /** Two decimal places: the precision the treasury books positions in. */
 export const CENT_DIGITS = 2;
+
+/**
+ * The largest cents a double carries exactly from its shortest text: 15 significant digits. Beyond
+ * that two different decimal texts can parse to the same double (90071992547409.91 and .90), so the
+ * amount would silently change.
+ */
+export const MAX_EXACT_CENTS = 999_999_999_999_999;
 
 /**
  * Converts a JSON number to cents when it has at most two decimals.
@@ -26,7 +33,7 @@ export function toCents(amount: number): number | undefined {
   const fraction = dot < 0 ? '' : text.slice(dot + 1);
   if (fraction.length > CENT_DIGITS) return undefined;
   const cents = Number(whole) * 100 + Number(fraction.padEnd(CENT_DIGITS, '0'));
-  if (!Number.isSafeInteger(cents)) return undefined;
+  if (!(Math.abs(cents) <= MAX_EXACT_CENTS)) return undefined;
   return amount < 0 ? -cents : cents;
 }
 
@@ -49,7 +56,7 @@ export function parseCents(text: string): bigint {
 }
 
 // Above this a running number sum is moved into the bigint part, so that the next addition of an
-// amount (itself at most MAX_AMOUNT_CENTS) cannot leave the range where doubles are exact integers.
+// amount (itself at most MAX_EXACT_CENTS) cannot leave the range where doubles are exact integers.
 const SPILL_THRESHOLD = 2 ** 52;
 
 /**

@@ -76,7 +76,7 @@ function recordAcknowledged(
   report: PublishReport,
   sent: readonly GeneratedTransaction[],
   metadata: readonly RecordMetadata[],
-  perPartition: ReadonlyMap<number, number>,
+  perPartition: ReadonlyMap<number, number> | undefined,
 ): void {
   report.sent += sent.length;
   for (const tx of sent) {
@@ -89,8 +89,10 @@ function recordAcknowledged(
     totals.sum.add(toCents(tx.amount) ?? 0);
     totals.count++;
   }
+  // Without a counting partitioner there is no telling how many messages each partition got.
+  if (perPartition === undefined) return;
   for (const partition of metadata) {
-    const count = perPartition.get(partition.partition) ?? 1;
+    const count = perPartition.get(partition.partition) ?? 0;
     const entry = report.partitions.get(partition.partition) ?? { count: 0, lastOffset: -1 };
     entry.count += count;
     entry.lastOffset = Math.max(entry.lastOffset, Number(partition.baseOffset) + count - 1);
@@ -100,11 +102,16 @@ function recordAcknowledged(
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 /**
@@ -131,7 +138,7 @@ export async function publishAtRate(
         compression: CompressionTypes.GZIP,
         messages: batch.map(toMessage),
       });
-      recordAcknowledged(report, batch, metadata, partitioner?.take() ?? new Map());
+      recordAcknowledged(report, batch, metadata, partitioner?.take());
     }
     if (now >= endAt) break;
     await sleep(Math.max(0, Math.min(tickMs, endAt - Date.now())), options.signal);
