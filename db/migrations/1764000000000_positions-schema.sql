@@ -14,7 +14,11 @@ CREATE TABLE applied_batch (
   rejected_count    integer NOT NULL,
   -- Kafka record timestamps (CreateTime: when the producer sent them) of the oldest and newest record
   first_record_time timestamptz,
-  last_record_time  timestamptz
+  last_record_time  timestamptz,
+  -- Record timestamps as a histogram: element i counts records stamped within
+  -- [first_record_time + i × 5 ms, + 5 ms). With committed_at it gives each record's latency from
+  -- produce to commit, exact to 5 ms, without storing a row per record.
+  record_time_histogram integer[]
 );
 CREATE INDEX applied_batch_committed_at ON applied_batch (committed_at);
 
@@ -96,7 +100,8 @@ CREATE FUNCTION apply_batch(
   p_branches text[], p_currencies text[], p_amounts numeric[], p_counts integer[],
   r_topics text[], r_partitions integer[], r_offsets bigint[], r_keys bytea[], r_values bytea[],
   r_reasons text[], r_times timestamptz[],
-  p_record_count integer, p_first_record_time timestamptz, p_last_record_time timestamptz
+  p_record_count integer, p_first_record_time timestamptz, p_last_record_time timestamptz,
+  p_record_time_histogram integer[]
 ) RETURNS jsonb
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -137,11 +142,11 @@ BEGIN
   SELECT coalesce(sum(n), 0) INTO v_applied FROM unnest(p_counts) AS c(n);
 
   INSERT INTO applied_batch (event_source, committed_at, offset_ranges, record_count, applied_count, rejected_count,
-                             first_record_time, last_record_time)
+                             first_record_time, last_record_time, record_time_histogram)
   SELECT p_source, v_now,
          jsonb_agg(jsonb_build_object('topic', t, 'partition', p, 'fromOffset', f, 'nextOffset', n)),
          p_record_count, v_applied, coalesce(cardinality(r_offsets), 0),
-         p_first_record_time, p_last_record_time
+         p_first_record_time, p_last_record_time, p_record_time_histogram
   FROM unnest(p_topics, p_partitions, p_from_offsets, p_next_offsets) AS u(t, p, f, n)
   RETURNING batch_id INTO v_batch_id;
 

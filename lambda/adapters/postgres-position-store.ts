@@ -7,7 +7,7 @@ import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
 const APPLY_BATCH_SQL =
   'SELECT apply_batch($1::text, $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], ' +
   '$8::numeric[], $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bytea[], $14::bytea[], ' +
-  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz) AS outcome';
+  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz, $20::int[]) AS outcome';
 
 interface ApplyBatchResult {
   readonly status: 'applied' | 'conflict';
@@ -43,6 +43,7 @@ export function applyBatchParameters(batch: BatchAggregate): unknown[] {
     batch.recordCount,
     toDate(batch.firstRecordTime),
     toDate(batch.lastRecordTime),
+    batch.recordTimeHistogram,
   ];
 }
 

@@ -44,6 +44,24 @@ export interface BatchAggregate {
   /** Kafka timestamps of the oldest and newest record counted; undefined when none. */
   readonly firstRecordTime: number | undefined;
   readonly lastRecordTime: number | undefined;
+  /** Records per HISTOGRAM_BUCKET_MS of Kafka timestamp, from firstRecordTime on (see applied_batch). */
+  readonly recordTimeHistogram: number[];
+}
+
+/** Width of a record-time histogram bucket. */
+export const HISTOGRAM_BUCKET_MS = 5;
+// A batch spanning more than this (a catch-up after an outage) puts its later records in the last bucket.
+const MAX_HISTOGRAM_BUCKETS = 2_000;
+
+function histogramOf(timestamps: readonly number[], first: number | undefined): number[] {
+  if (first === undefined) return [];
+  const histogram: number[] = [];
+  for (const timestamp of timestamps) {
+    const bucket = Math.min(Math.floor((timestamp - first) / HISTOGRAM_BUCKET_MS), MAX_HISTOGRAM_BUCKETS - 1);
+    while (histogram.length <= bucket) histogram.push(0);
+    histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+  }
+  return histogram;
 }
 
 /** Topic-partition key as the MSK event uses it. */
@@ -69,6 +87,7 @@ export function aggregateBatch(
   let skippedCount = 0;
   let firstRecordTime: number | undefined;
   let lastRecordTime: number | undefined;
+  const timestamps: number[] = [];
 
   for (const record of records) {
     const rangeKey = partitionKey(record.topic, record.partition);
@@ -93,6 +112,7 @@ export function aggregateBatch(
     if (firstRecordTime === undefined || record.timestamp < firstRecordTime)
       firstRecordTime = record.timestamp;
     if (lastRecordTime === undefined || record.timestamp > lastRecordTime) lastRecordTime = record.timestamp;
+    timestamps.push(record.timestamp);
 
     const decoded = decodeTransaction(record.value, rules);
     if (!decoded.ok) {
@@ -120,6 +140,7 @@ export function aggregateBatch(
     skippedCount,
     firstRecordTime,
     lastRecordTime,
+    recordTimeHistogram: histogramOf(timestamps, firstRecordTime),
   };
 }
 

@@ -316,6 +316,19 @@ describe('aggregateBatch', () => {
       skippedCount: 0,
       firstRecordTime: undefined,
       lastRecordTime: undefined,
+      recordTimeHistogram: [],
     });
+  });
+
+  it('counts record timestamps in 5 ms buckets from the oldest record', () => {
+    // Prepare: timestamps out of order, as producers' clocks and partitions allow.
+    const at = (offset: number, timestamp: number) => ({ topic: 't', partition: 0, offset, timestamp });
+
+    // Act
+    const batch = aggregateBatch(SOURCE, [at(0, 1_012), at(1, 1_000), at(2, 1_004), at(3, 1_005), at(4, 1_019)]);
+
+    // Assess
+    expect(batch.firstRecordTime).toBe(1_000);
+    expect(batch.recordTimeHistogram).toEqual([2, 1, 1, 1]);
   });
 });
