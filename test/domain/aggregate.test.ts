@@ -325,7 +325,13 @@ describe('aggregateBatch', () => {
     const at = (offset: number, timestamp: number) => ({ topic: 't', partition: 0, offset, timestamp });
 
     // Act
-    const batch = aggregateBatch(SOURCE, [at(0, 1_012), at(1, 1_000), at(2, 1_004), at(3, 1_005), at(4, 1_019)]);
+    const batch = aggregateBatch(SOURCE, [
+      at(0, 1_012),
+      at(1, 1_000),
+      at(2, 1_004),
+      at(3, 1_005),
+      at(4, 1_019),
+    ]);
 
     // Assess
     expect(batch.firstRecordTime).toBe(1_000);
