@@ -154,19 +154,22 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   const summaries: ProducerSummary[] = [];
   const producing = (async () => {
     if (!options.produce) return;
-    const endAt =
-      options.durationSeconds === undefined
-        ? Number.POSITIVE_INFINITY
-        : startedAt + options.durationSeconds * 1000;
-    while (!interrupted && Date.now() < endAt) {
+    // Whole runs of the schedule's length, the last one shorter: --duration 30 at 100/s sends exactly 3,000.
+    let remainingMs =
+      options.durationSeconds === undefined ? Number.POSITIVE_INFINITY : options.durationSeconds * 1000;
+    while (!interrupted && remainingMs > 0) {
       const runStart = Date.now();
-      const durationSeconds = Math.min(SCHEDULE_MS, endAt - runStart) / 1000;
-      const summary = await producer.handler({ durationSeconds, ratePerSecond: options.ratePerSecond });
+      const runMs = Math.min(SCHEDULE_MS, remainingMs);
+      remainingMs -= runMs;
+      const summary = await producer.handler({
+        durationSeconds: runMs / 1000,
+        ratePerSecond: options.ratePerSecond,
+      });
       summaries.push(summary);
       counters.produced += summary.sent;
-      const nextRun = runStart + SCHEDULE_MS;
-      while (!interrupted && Date.now() < Math.min(nextRun, endAt))
-        await new Promise((r) => setTimeout(r, 200));
+      while (!interrupted && remainingMs > 0 && Date.now() < runStart + SCHEDULE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     }
   })();
 
