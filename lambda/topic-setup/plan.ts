@@ -1,0 +1,65 @@
+/** What the topic custom resource asks for, parsed from its CloudFormation properties. */
+export interface TopicSpec {
+  readonly topic: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
+}
+
+export type TopicPlan =
+  | { readonly action: 'create' }
+  | { readonly action: 'add-partitions'; readonly from: number; readonly to: number }
+  | { readonly action: 'none' };
+
+export class TopicSpecError extends Error {
+  override readonly name = 'TopicSpecError';
+}
+
+function positiveInteger(properties: Readonly<Record<string, unknown>>, name: string): number {
+  // CloudFormation passes every custom resource property as a string.
+  const raw = properties[name];
+  const value = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isInteger(value) || value < 1) {
+    throw new TopicSpecError(`property ${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+export function readTopicSpec(properties: Readonly<Record<string, unknown>>): TopicSpec {
+  const topic = properties.Topic;
+  if (typeof topic !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(topic)) {
+    throw new TopicSpecError(`property Topic must be a Kafka topic name, got ${JSON.stringify(topic)}`);
+  }
+  const spec = {
+    topic,
+    partitions: positiveInteger(properties, 'Partitions'),
+    replicationFactor: positiveInteger(properties, 'ReplicationFactor'),
+    minInsyncReplicas: positiveInteger(properties, 'MinInsyncReplicas'),
+  };
+  if (spec.minInsyncReplicas > spec.replicationFactor) {
+    throw new TopicSpecError(
+      `MinInsyncReplicas (${spec.minInsyncReplicas}) exceeds ReplicationFactor (${spec.replicationFactor}): ` +
+        'no write could ever succeed',
+    );
+  }
+  return spec;
+}
+
+/**
+ * Decides what to do given the partitions the topic has now (undefined: it does not exist).
+ * Kafka can add partitions but never remove them, so asking for fewer is an error, reported to
+ * CloudFormation rather than ignored. An existing topic's replication factor is left as it is:
+ * changing it is a partition reassignment, an operator's job.
+ */
+export function planTopic(spec: TopicSpec, existingPartitions: number | undefined): TopicPlan {
+  if (existingPartitions === undefined) return { action: 'create' };
+  if (existingPartitions < spec.partitions) {
+    return { action: 'add-partitions', from: existingPartitions, to: spec.partitions };
+  }
+  if (existingPartitions > spec.partitions) {
+    throw new TopicSpecError(
+      `topic ${spec.topic} has ${existingPartitions} partitions; Kafka cannot reduce them to ${spec.partitions}`,
+    );
+  }
+  return { action: 'none' };
+}

@@ -1,0 +1,275 @@
+/**
+ * The deployment's settings: typed, with defaults sized for a small bill, read from CDK context
+ * (`cdk.json` or `-c key=value`). Every key is listed in docs/DEPLOY.md.
+ */
+
+/** Minimum and maximum event pollers of the event source mapping in provisioned mode. */
+export interface ProvisionedPollers {
+  readonly minimum: number;
+  readonly maximum: number;
+}
+
+export interface PipelineConfig {
+  /** MSK broker instance type. @default kafka.t3.small */
+  readonly brokerInstanceType: string;
+  /** Number of brokers: a multiple of the 2 availability zones. @default 2 */
+  readonly brokerCount: number;
+  /** EBS volume per broker, GiB. @default 20 */
+  readonly brokerVolumeGiB: number;
+  /** MSK Kafka version string, as CloudFormation takes it. @default 3.9.x */
+  readonly kafkaVersion: string;
+  /** The topic the producer writes and the aggregator reads. @default transaction */
+  readonly topic: string;
+  /** Partitions of the topic. @default 3 */
+  readonly topicPartitions: number;
+  /** RDS instance class without the `db.` prefix. @default t4g.micro */
+  readonly databaseInstanceType: string;
+  /** Allocated storage, GiB; RDS grows it up to 5× on demand. @default 20 */
+  readonly databaseStorageGiB: number;
+  /** A standby in the second zone (doubles the instance cost). @default false */
+  readonly databaseMultiAz: boolean;
+  /** Days of automated backups. @default 7 */
+  readonly databaseBackupDays: number;
+  /**
+   * Opt-in: delete the database (no final snapshot), its secrets and the cluster with the stack, and
+   * turn deletion protection off. @default false: snapshot the database, retain cluster and secrets.
+   */
+  readonly destroyOnRemoval: boolean;
+  /** Opt-in: IPv4 CIDRs of SQL clients allowed to port 5432 (over a VPN or peering). @default none */
+  readonly sqlClientCidrs: readonly string[];
+  /** Deals a second the producer sends. @default 100 */
+  readonly producerRatePerSecond: number;
+  /** Seconds each once-a-minute producer run lasts. @default 55 */
+  readonly producerDurationSeconds: number;
+  /** Largest batch the event source mapping hands the aggregator. @default 500 */
+  readonly aggregatorBatchSize: number;
+  /** Seconds the mapping gathers records before invoking. @default 2 */
+  readonly aggregatorBatchingWindowSeconds: number;
+  /** The aggregator's Kafka consumer group. @default treasury-stream-aggregator */
+  readonly consumerGroupId: string;
+  /** Opt-in provisioned mode, which also enables retry limit, bisect and on-failure destination. @default none */
+  readonly provisionedPollers?: ProvisionedPollers;
+  /** Retries of a failing batch in provisioned mode before it goes to the failure bucket. @default 10 */
+  readonly maxRetryAttempts: number;
+  /** Offset lag (records) above which the lag alarm fires. @default 10000 */
+  readonly lagAlarmThreshold: number;
+  /** Opt-in: an e-mail address subscribed to the alarm topic. @default none */
+  readonly alarmEmail?: string;
+  /** Days CloudWatch keeps the functions', brokers' and flow logs. @default 30 */
+  readonly logRetentionDays: number;
+}
+
+export const DEFAULT_CONFIG: PipelineConfig = {
+  brokerInstanceType: 'kafka.t3.small',
+  brokerCount: 2,
+  brokerVolumeGiB: 20,
+  kafkaVersion: '3.9.x',
+  topic: 'transaction',
+  topicPartitions: 3,
+  databaseInstanceType: 't4g.micro',
+  databaseStorageGiB: 20,
+  databaseMultiAz: false,
+  databaseBackupDays: 7,
+  destroyOnRemoval: false,
+  sqlClientCidrs: [],
+  producerRatePerSecond: 100,
+  producerDurationSeconds: 55,
+  aggregatorBatchSize: 500,
+  aggregatorBatchingWindowSeconds: 2,
+  consumerGroupId: 'treasury-stream-aggregator',
+  maxRetryAttempts: 10,
+  lagAlarmThreshold: 10_000,
+  logRetentionDays: 30,
+};
+
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/** Anything that answers `tryGetContext`, as a construct node does. */
+export interface ContextSource {
+  tryGetContext(key: string): unknown;
+}
+
+function integer(context: ContextSource, key: string, fallback: number, min: number, max: number): number {
+  const raw = context.tryGetContext(key);
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigurationError(
+      `context ${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function positiveNumber(context: ContextSource, key: string, fallback: number, max: number): number {
+  const raw = context.tryGetContext(key);
+  if (raw === undefined) return fallback;
+  const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+  if (!Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ConfigurationError(
+      `context ${key} must be a number above 0 and up to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function boolean(context: ContextSource, key: string, fallback: boolean): boolean {
+  const raw = context.tryGetContext(key);
+  if (raw === undefined) return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new ConfigurationError(`context ${key} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+function text(context: ContextSource, key: string, fallback: string, pattern: RegExp, what: string): string {
+  const raw = context.tryGetContext(key);
+  if (raw === undefined) return fallback;
+  const value = String(raw).trim();
+  if (!pattern.test(value))
+    throw new ConfigurationError(`context ${key} must be ${what}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function optionalText(
+  context: ContextSource,
+  key: string,
+  pattern: RegExp,
+  what: string,
+): string | undefined {
+  const raw = context.tryGetContext(key);
+  if (raw === undefined || raw === '') return undefined;
+  return text(context, key, '', pattern, what);
+}
+
+/** A list from cdk.json (an array) or from `-c key=a,b` (a comma-separated string). */
+function list(context: ContextSource, key: string): string[] {
+  const raw = context.tryGetContext(key);
+  if (raw === undefined || raw === '') return [];
+  const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  return items.map((item) => item.trim()).filter(Boolean);
+}
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+function sqlClientCidrs(context: ContextSource): string[] {
+  const cidrs = list(context, 'sqlClientCidrs');
+  for (const cidr of cidrs) {
+    const match = IPV4_CIDR.exec(cidr);
+    const octets = match?.slice(1, 5).map(Number) ?? [];
+    const prefix = Number(match?.[5]);
+    if (!match || octets.some((o) => o > 255) || prefix > 32) {
+      throw new ConfigurationError(
+        `context sqlClientCidrs: "${cidr}" is not an IPv4 CIDR such as 10.8.0.0/16`,
+      );
+    }
+    // The database is never opened to the internet, even by configuration.
+    if (prefix < 8) {
+      throw new ConfigurationError(
+        `context sqlClientCidrs: "${cidr}" is wider than /8; list the networks of your SQL clients`,
+      );
+    }
+  }
+  return cidrs;
+}
+
+function provisionedPollers(context: ContextSource): ProvisionedPollers | undefined {
+  const minimum = context.tryGetContext('minimumPollers');
+  const maximum = context.tryGetContext('maximumPollers');
+  if (minimum === undefined && maximum === undefined) return undefined;
+  if (minimum === undefined || maximum === undefined) {
+    throw new ConfigurationError(
+      'context minimumPollers and maximumPollers go together: set both or neither',
+    );
+  }
+  const result = {
+    minimum: integer(context, 'minimumPollers', 1, 1, 200),
+    maximum: integer(context, 'maximumPollers', 1, 1, 2000),
+  };
+  if (result.minimum > result.maximum) {
+    throw new ConfigurationError('context minimumPollers must not exceed maximumPollers');
+  }
+  return result;
+}
+
+/** The retention periods CloudWatch Logs accepts. */
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+function logRetentionDays(context: ContextSource, fallback: number): number {
+  const days = integer(context, 'logRetentionDays', fallback, 1, 3653);
+  if (!RETENTION_DAYS.includes(days)) {
+    throw new ConfigurationError(
+      `context logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}, got ${days}`,
+    );
+  }
+  return days;
+}
+
+/** Reads the configuration from context, failing with the name of any key that is malformed. */
+export function readConfig(context: ContextSource): PipelineConfig {
+  const d = DEFAULT_CONFIG;
+  const config: PipelineConfig = {
+    brokerInstanceType: text(
+      context,
+      'brokerInstanceType',
+      d.brokerInstanceType,
+      /^kafka\.[a-z0-9]+\.[a-z0-9]+$/,
+      'an MSK broker type such as kafka.m7g.large',
+    ),
+    brokerCount: integer(context, 'brokerCount', d.brokerCount, 2, 30),
+    brokerVolumeGiB: integer(context, 'brokerVolumeGiB', d.brokerVolumeGiB, 1, 16_384),
+    kafkaVersion: text(
+      context,
+      'kafkaVersion',
+      d.kafkaVersion,
+      /^\d+\.\d+\.[0-9x]+(\.kraft)?$/,
+      'an MSK version such as 3.9.x',
+    ),
+    topic: text(context, 'topic', d.topic, /^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name'),
+    topicPartitions: integer(context, 'topicPartitions', d.topicPartitions, 1, 1000),
+    databaseInstanceType: text(
+      context,
+      'databaseInstanceType',
+      d.databaseInstanceType,
+      /^[a-z0-9]+\.[a-z0-9]+$/,
+      'an RDS class without "db.", such as t4g.small',
+    ),
+    databaseStorageGiB: integer(context, 'databaseStorageGiB', d.databaseStorageGiB, 20, 65_536),
+    databaseMultiAz: boolean(context, 'databaseMultiAz', d.databaseMultiAz),
+    databaseBackupDays: integer(context, 'databaseBackupDays', d.databaseBackupDays, 1, 35),
+    destroyOnRemoval: boolean(context, 'destroyOnRemoval', d.destroyOnRemoval),
+    sqlClientCidrs: sqlClientCidrs(context),
+    producerRatePerSecond: positiveNumber(context, 'producerRatePerSecond', d.producerRatePerSecond, 100_000),
+    producerDurationSeconds: integer(context, 'producerDurationSeconds', d.producerDurationSeconds, 1, 840),
+    aggregatorBatchSize: integer(context, 'aggregatorBatchSize', d.aggregatorBatchSize, 1, 10_000),
+    aggregatorBatchingWindowSeconds: integer(
+      context,
+      'aggregatorBatchingWindowSeconds',
+      d.aggregatorBatchingWindowSeconds,
+      0,
+      300,
+    ),
+    consumerGroupId: text(
+      context,
+      'consumerGroupId',
+      d.consumerGroupId,
+      /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/,
+      'a consumer group id',
+    ),
+    provisionedPollers: provisionedPollers(context),
+    maxRetryAttempts: integer(context, 'maxRetryAttempts', d.maxRetryAttempts, 0, 10_000),
+    lagAlarmThreshold: integer(context, 'lagAlarmThreshold', d.lagAlarmThreshold, 1, 1_000_000_000),
+    alarmEmail: optionalText(context, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
+    logRetentionDays: logRetentionDays(context, d.logRetentionDays),
+  };
+  // MSK places the same number of brokers in each client subnet, one subnet per zone.
+  if (config.brokerCount % 2 !== 0) {
+    throw new ConfigurationError(
+      `context brokerCount must be a multiple of 2 (one per zone), got ${config.brokerCount}`,
+    );
+  }
+  return config;
+}

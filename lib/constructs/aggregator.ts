@@ -1,0 +1,166 @@
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { type Database, LAMBDA_CA_BUNDLE } from './database.js';
+import type { Network } from './network.js';
+import { PipelineFunction } from './pipeline-function.js';
+import type { Streaming } from './streaming.js';
+
+export interface ProvisionedPollersProps {
+  readonly minimum: number;
+  readonly maximum: number;
+}
+
+export interface AggregatorProps {
+  readonly network: Network;
+  readonly streaming: Streaming;
+  readonly database: Database;
+  /** The CloudWatch namespace of the aggregator's EMF metrics. */
+  readonly metricsNamespace: string;
+  /** @default treasury-stream-aggregator */
+  readonly consumerGroupId?: string;
+  /** @default 500 */
+  readonly batchSize?: number;
+  /** @default 2 seconds */
+  readonly batchingWindow?: Duration;
+  /**
+   * Provisioned mode for the event source mapping. Only in this mode does Lambda offer a retry
+   * limit, bisection and an on-failure destination for Kafka. @default on-demand mode
+   */
+  readonly provisionedPollers?: ProvisionedPollersProps;
+  /** Retries before a batch goes to the failure bucket (provisioned mode only). @default 10 */
+  readonly maxRetryAttempts?: number;
+  /** Delete the failure bucket and its objects with the stack. @default false */
+  readonly destroyOnRemoval?: boolean;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * An on-failure destination that may only add objects to the bucket (the `S3OnFailureDestination`
+ * of aws-lambda-event-sources would grant read, write and delete).
+ */
+class FailedBatchBucket implements lambda.IEventSourceDlq {
+  constructor(private readonly bucket: s3.IBucket) {}
+
+  bind(_mapping: lambda.IEventSourceMapping, target: lambda.IFunction): lambda.DlqDestinationConfig {
+    target.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+    );
+    target.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
+    );
+    return { destination: this.bucket.bucketArn };
+  }
+}
+
+/**
+ * The aggregator handler fed by an MSK event source mapping on the topic. It writes through the
+ * aggregator's own database role, whose only privilege is EXECUTE on apply_batch.
+ */
+export class Aggregator extends Construct {
+  public readonly handler: PipelineFunction;
+  public readonly eventSourceMapping: lambda.EventSourceMapping;
+  /** Batches discarded after their retries, in provisioned mode only. */
+  public readonly failedBatches?: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: AggregatorProps) {
+    super(scope, id);
+    const { network, streaming, database } = props;
+    const consumerGroupId = props.consumerGroupId ?? 'treasury-stream-aggregator';
+
+    this.handler = new PipelineFunction(this, 'Handler', {
+      entry: 'lambda/aggregator/handler.ts',
+      description: 'Aggregates MSK batches of deals into currency positions in PostgreSQL',
+      vpc: network.vpc,
+      vpcSubnets: network.applicationSubnets,
+      memorySize: 512,
+      timeout: Duration.minutes(1),
+      logRetentionDays: props.logRetentionDays,
+      environment: {
+        DATABASE_SECRET_ARN: database.aggregatorSecret.secretArn,
+        // One invocation at a time per container: one connection.
+        DATABASE_POOL_SIZE: '1',
+        METRICS_NAMESPACE: props.metricsNamespace,
+        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+      },
+    });
+    const fn = this.handler.function;
+    database.connections.allowDefaultPortFrom(this.handler, 'Aggregator writes positions');
+    network.allowEndpointsFrom(this.handler);
+    database.aggregatorSecret.grantRead(fn);
+    streaming.grantConsume(fn, streaming.topic, consumerGroupId);
+    // The mapping creates its network interfaces in the cluster's subnets with the function's role;
+    // these two Describe calls have no resource-level permissions.
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:DescribeVpcs', 'ec2:DescribeSecurityGroups'],
+        resources: ['*'],
+      }),
+    );
+
+    let failureHandling: Partial<lambda.EventSourceMappingOptions> = {};
+    if (props.provisionedPollers) {
+      this.failedBatches = new s3.Bucket(this, 'FailedBatches', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        versioned: false,
+        lifecycleRules: [{ expiration: Duration.days(90) }],
+        removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+        autoDeleteObjects: false,
+      });
+      // Lambda writes to the bucket from the cluster's VPC.
+      network.addS3GatewayEndpoint();
+      failureHandling = {
+        provisionedPollerConfig: {
+          minimumPollers: props.provisionedPollers.minimum,
+          maximumPollers: props.provisionedPollers.maximum,
+        },
+        retryAttempts: props.maxRetryAttempts ?? 10,
+        // A batch that fails in the database for one record's sake is halved until that record
+        // stands alone; the rest commits.
+        bisectBatchOnError: true,
+        onFailure: new FailedBatchBucket(this.failedBatches),
+      };
+      Validations.of(this.failedBatches).acknowledge({
+        id: 'AwsSolutions-S1',
+        reason:
+          'Only the Lambda service writes here (failed batches); CloudTrail records access, and a second ' +
+          'bucket for access logs would log one writer.',
+      });
+      const bucketId = Stack.of(this).getLogicalId(this.failedBatches.node.defaultChild as CfnResource);
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
+        reason: 'Lambda names the failed-batch objects; PutObject is on this one bucket only.',
+      });
+    }
+
+    this.eventSourceMapping = fn.addEventSourceMapping('TransactionTopic', {
+      eventSourceArn: streaming.clusterArn,
+      kafkaTopic: streaming.topic,
+      kafkaConsumerGroupId: consumerGroupId,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: props.batchSize ?? 500,
+      // Up to 2 s of deals per call: few enough invocations and database transactions per second,
+      // positions still current to within seconds.
+      maxBatchingWindow: props.batchingWindow ?? Duration.seconds(2),
+      ...failureHandling,
+    });
+    // The mapping starts reading once the topic exists and the database accepts the aggregator's role.
+    this.eventSourceMapping.node.addDependency(
+      streaming.topicResource,
+      database.schema,
+      this.handler.securityGroup,
+    );
+
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ec2:DescribeVpcs and ec2:DescribeSecurityGroups support no resource-level permissions; the ' +
+        'event source mapping needs them to attach to the cluster subnets.',
+    });
+  }
+}

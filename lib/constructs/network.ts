@@ -1,0 +1,90 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface NetworkProps {
+  /** Days the flow log of rejected traffic is kept. @default 30 */
+  readonly flowLogRetentionDays?: number;
+}
+
+/**
+ * A VPC over two zones with no route to the internet: an application tier (functions, brokers,
+ * endpoints) and a data tier (the database). AWS APIs are reached through interface endpoints:
+ * Lambda and STS for the MSK event source mapping, Secrets Manager for the functions and the
+ * rotation, the MSK API for the bootstrap brokers. See docs/DEPLOY.md for endpoints versus NAT.
+ */
+export class Network extends Construct {
+  public readonly vpc: ec2.IVpc;
+  /** Functions, brokers and endpoints. */
+  public readonly applicationSubnets: ec2.SubnetSelection = { subnetGroupName: 'application' };
+  /** The database only. */
+  public readonly dataSubnets: ec2.SubnetSelection = { subnetGroupName: 'data' };
+  private readonly endpointSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: NetworkProps = {}) {
+    super(scope, id);
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [
+        { name: 'application', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
+        { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+    this.vpc = vpc;
+
+    // Rejected traffic only: what explains a security group that is too tight, at a few cents a month.
+    vpc.addFlowLog('RejectedTraffic', {
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogs', {
+          retention: props.flowLogRetentionDays ?? logs.RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+      ),
+    });
+
+    // One group for all interface endpoints; each client is let in on 443 by `allowEndpointsFrom`.
+    this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc,
+      description: 'AWS API endpoints: HTTPS from the pipeline functions and the MSK event source mapping',
+      allowAllOutbound: false,
+    });
+    const services = {
+      Lambda: ec2.InterfaceVpcEndpointAwsService.LAMBDA,
+      Sts: ec2.InterfaceVpcEndpointAwsService.STS,
+      SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      Kafka: ec2.InterfaceVpcEndpointAwsService.KAFKA,
+    };
+    for (const [name, service] of Object.entries(services)) {
+      vpc.addInterfaceEndpoint(`${name}Endpoint`, {
+        service,
+        subnets: this.applicationSubnets,
+        securityGroups: [this.endpointSecurityGroup],
+        privateDnsEnabled: true,
+        open: false,
+      });
+    }
+  }
+
+  /** Lets these clients call the AWS APIs through the endpoints (HTTPS). */
+  allowEndpointsFrom(...clients: ec2.IConnectable[]): void {
+    for (const client of clients) {
+      this.endpointSecurityGroup.connections.allowFrom(
+        client,
+        ec2.Port.tcp(443),
+        'HTTPS to AWS API endpoints',
+      );
+    }
+  }
+
+  /** A gateway endpoint for S3 (free), for the event source mapping's on-failure bucket. */
+  addS3GatewayEndpoint(): void {
+    this.vpc.addGatewayEndpoint('S3Endpoint', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [this.applicationSubnets],
+    });
+  }
+}

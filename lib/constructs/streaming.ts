@@ -1,0 +1,246 @@
+import { ArnFormat, CustomResource, Duration, Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as msk from 'aws-cdk-lib/aws-msk';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { Network } from './network.js';
+import { PipelineFunction } from './pipeline-function.js';
+import { acknowledgeProviderFindings } from './provider-findings.js';
+
+/** The port of the brokers' SASL/IAM listener over TLS. */
+export const IAM_BROKER_PORT = 9098;
+
+export interface StreamingProps {
+  readonly network: Network;
+  /** The topic created in the cluster. */
+  readonly topic: string;
+  /** @default 3 */
+  readonly topicPartitions?: number;
+  /** @default kafka.t3.small */
+  readonly brokerInstanceType?: string;
+  /** A multiple of the two zones. @default 2 */
+  readonly brokerCount?: number;
+  /** @default 20 */
+  readonly brokerVolumeGiB?: number;
+  /** @default 3.9.x */
+  readonly kafkaVersion?: string;
+  /** Delete the cluster with the stack instead of retaining it. @default false */
+  readonly destroyOnRemoval?: boolean;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * An MSK provisioned cluster reached only with IAM over TLS, encrypted at rest with its own key,
+ * its broker logs in CloudWatch, and the pipeline's topic created in it by a custom resource.
+ */
+export class Streaming extends Construct implements ec2.IConnectable {
+  public readonly clusterArn: string;
+  public readonly clusterName: string;
+  public readonly brokerCount: number;
+  public readonly topic: string;
+  public readonly connections: ec2.Connections;
+  /** The custom resource that creates the topic: what reads or writes it depends on it. */
+  public readonly topicResource: CustomResource;
+  private readonly clusterUuid: string;
+
+  constructor(scope: Construct, id: string, props: StreamingProps) {
+    super(scope, id);
+    const { network } = props;
+    this.brokerCount = props.brokerCount ?? 2;
+    this.topic = props.topic;
+    const removalPolicy = props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'BrokerSecurityGroup', {
+      vpc: network.vpc,
+      description: 'MSK brokers, and the event source mapping pollers that Lambda runs in this group',
+      allowAllOutbound: true,
+    });
+    this.connections = new ec2.Connections({
+      securityGroups: [securityGroup],
+      defaultPort: ec2.Port.tcp(IAM_BROKER_PORT),
+    });
+    // The MSK event source mapping places its pollers in the cluster's subnets with the cluster's
+    // security group, so members of the group must reach each other.
+    // (Ingress only: the group already allows all outbound traffic.)
+    securityGroup.addIngressRule(
+      securityGroup,
+      ec2.Port.allTcp(),
+      'Brokers and the event source mapping pollers within this group',
+    );
+    // The pollers reach Lambda and STS through the endpoints. The brokers' group allows all outbound
+    // traffic, so only the endpoints' side needs a rule: hence the group as a bare peer.
+    network.allowEndpointsFrom(ec2.Peer.securityGroupId(securityGroup.securityGroupId));
+
+    const key = new kms.Key(this, 'DataKey', {
+      description: 'Encrypts the MSK broker volumes',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // CloudFormation requires a name; derived from the construct path, unique per stack.
+    this.clusterName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    const cluster = new msk.CfnCluster(this, 'Cluster', {
+      clusterName: this.clusterName,
+      kafkaVersion: props.kafkaVersion ?? '3.9.x',
+      numberOfBrokerNodes: this.brokerCount,
+      brokerNodeGroupInfo: {
+        instanceType: props.brokerInstanceType ?? 'kafka.t3.small',
+        clientSubnets: network.vpc.selectSubnets(network.applicationSubnets).subnetIds,
+        securityGroups: [securityGroup.securityGroupId],
+        storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB ?? 20 } },
+      },
+      clientAuthentication: {
+        sasl: { iam: { enabled: true } },
+        unauthenticated: { enabled: false },
+      },
+      encryptionInfo: {
+        encryptionAtRest: { dataVolumeKmsKeyId: key.keyArn },
+        encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
+      },
+      loggingInfo: {
+        brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } },
+      },
+      enhancedMonitoring: 'DEFAULT',
+    });
+    cluster.applyRemovalPolicy(removalPolicy);
+    this.clusterArn = cluster.attrArn;
+    // arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>; topics and groups reuse name/uuid.
+    this.clusterUuid = Fn.select(2, Fn.split('/', cluster.attrArn, 3));
+
+    this.topicResource = this.createTopic(network, props, cluster, securityGroup);
+  }
+
+  /** The ARN of a topic of this cluster, for IAM. */
+  topicArn(topic: string): string {
+    return this.kafkaArn('topic', topic);
+  }
+
+  /** The ARN of a consumer group of this cluster, for IAM. */
+  groupArn(group: string): string {
+    return this.kafkaArn('group', group);
+  }
+
+  /** Connect, bootstrap and write idempotently to the topic. */
+  grantProduce(grantee: iam.IGrantable, topic: string): void {
+    this.grantBootstrap(grantee);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      resourceArns: [this.clusterArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      resourceArns: [this.topicArn(topic)],
+    });
+  }
+
+  /**
+   * What the MSK event source mapping needs from the function's role: the cluster's brokers and
+   * configuration, the topic's records and the group's offsets.
+   */
+  grantConsume(grantee: iam.IGrantable, topic: string, group: string): void {
+    this.grantBootstrap(grantee);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'kafka:DescribeClusterV2',
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+      ],
+      resourceArns: [this.clusterArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      resourceArns: [this.topicArn(topic)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      resourceArns: [this.groupArn(group)],
+    });
+  }
+
+  private grantBootstrap(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka:GetBootstrapBrokers'],
+      resourceArns: [this.clusterArn],
+    });
+  }
+
+  private kafkaArn(resource: 'topic' | 'group', name: string): string {
+    return Stack.of(this).formatArn({
+      service: 'kafka',
+      resource,
+      resourceName: `${this.clusterName}/${this.clusterUuid}/${name}`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  private createTopic(
+    network: Network,
+    props: StreamingProps,
+    cluster: msk.CfnCluster,
+    securityGroup: ec2.SecurityGroup,
+  ): CustomResource {
+    const setup = new PipelineFunction(this, 'TopicSetup', {
+      entry: 'lambda/topic-setup/handler.ts',
+      description: 'Creates the pipeline topic in the MSK cluster (CloudFormation custom resource)',
+      vpc: network.vpc,
+      vpcSubnets: network.applicationSubnets,
+      timeout: Duration.minutes(2),
+      logRetentionDays: props.logRetentionDays,
+      environment: { MSK_CLUSTER_ARN: this.clusterArn },
+    });
+    this.connections.allowDefaultPortFrom(setup, 'Topic setup to the brokers (SASL/IAM over TLS)');
+    network.allowEndpointsFrom(setup);
+    this.grantBootstrap(setup.function);
+    iam.Grant.addToPrincipal({
+      grantee: setup.function,
+      actions: ['kafka-cluster:Connect'],
+      resourceArns: [this.clusterArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee: setup.function,
+      actions: ['kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:AlterTopic'],
+      resourceArns: [this.topicArn(props.topic)],
+    });
+
+    const provider = new Provider(this, 'TopicProvider', {
+      onEventHandler: setup.function,
+      logGroup: new logs.LogGroup(this, 'TopicProviderLogs', {
+        retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    acknowledgeProviderFindings(provider, setup.function);
+
+    const replicationFactor = Math.min(3, this.brokerCount);
+    const resource = new CustomResource(this, 'Topic', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::KafkaTopic',
+      properties: {
+        Topic: props.topic,
+        Partitions: props.topicPartitions ?? 3,
+        ReplicationFactor: replicationFactor,
+        // One replica may be down (a rolling MSK update takes brokers down one at a time) while
+        // acks=all writes still succeed; with a replication factor of 1 there is nothing to spare.
+        MinInsyncReplicas: Math.max(1, replicationFactor - 1),
+      },
+    });
+    // The function must reach the brokers and the MSK API before it runs: the rules that let it in
+    // are resources of their own, which CloudFormation would otherwise create in any order.
+    resource.node.addDependency(cluster, securityGroup, setup, network);
+    return resource;
+  }
+}
