@@ -20,22 +20,27 @@ export function optionalEnv(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-export function integerEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
+function boundedNumberEnv(
+  env: Env,
+  name: string,
+  fallback: number,
+  range: { readonly min: number; readonly max: number; readonly integer: boolean },
+): number {
   const raw = optionalEnv(env, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  const valid = range.integer ? Number.isInteger(value) : Number.isFinite(value);
+  if (!valid || value < range.min || value > range.max) {
+    const kind = range.integer ? 'an integer' : 'a number';
+    throw new ConfigError(`${name} must be ${kind} from ${range.min} to ${range.max}, got "${raw}"`);
   }
   return value;
 }
 
+export function integerEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
+  return boundedNumberEnv(env, name, fallback, { min, max, integer: true });
+}
+
 export function numberEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optionalEnv(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
+  return boundedNumberEnv(env, name, fallback, { min, max, integer: false });
 }
