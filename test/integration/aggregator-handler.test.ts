@@ -1,12 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import type { MSKEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeMskEvent, type KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
 import { readFlowTotals, readPositions } from '../../local/totals.js';
+import { type AggregatorModule, loadAggregator } from './support/aggregator.js';
 import { generatedRecords, truthOf } from './support/records.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
-
-// The handler module reads DATABASE_URL once at load, as in Lambda: it is imported after it is set.
-type HandlerModule = typeof import('../../lambda/aggregator/handler.js');
 
 const SOURCE = {
   eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/test/abc',
@@ -15,7 +14,7 @@ const SOURCE = {
 const TOPIC = 'transaction';
 
 let database: TestDatabase;
-let aggregator: HandlerModule;
+let aggregator: AggregatorModule;
 
 function event(records: readonly KafkaRecordSource[]): MSKEvent {
   return encodeMskEvent(records, SOURCE);
@@ -23,10 +22,7 @@ function event(records: readonly KafkaRecordSource[]): MSKEvent {
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'));
-  process.env.DATABASE_URL = database.url;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  aggregator = await import('../../lambda/aggregator/handler.js');
+  aggregator = await loadAggregator(database.url);
 });
 
 afterAll(async () => {
@@ -79,6 +75,42 @@ describe('aggregator handler on a real PostgreSQL', () => {
     ]);
     const checkpoint = await database.pool.query('SELECT next_offset::int AS next FROM partition_checkpoint');
     expect(checkpoint.rows).toEqual([{ next: 603 }]);
+  });
+
+  it('applies an MSK event exactly as AWS sends it, across two partitions', async () => {
+    // Prepare: two partitions; a keyless record, a tombstone, an empty value and a non-JSON value.
+    await resetTables();
+    const fixture = JSON.parse(
+      await readFile(new URL('../fixtures/msk/two-partitions.json', import.meta.url), 'utf8'),
+    ) as MSKEvent;
+
+    // Act
+    const report = await aggregator.handler(fixture);
+
+    // Assess
+    expect(report).toMatchObject({ received: 6, applied: 3, rejected: 3, attempts: 1 });
+    expect(await readPositions(database.pool)).toEqual(
+      new Map([
+        ['Kazan|USD', { sum: 4250n, count: 1 }],
+        ['SPB|EUR', { sum: -1700n, count: 1 }],
+        ['Novosibirsk|RUB', { sum: 10n, count: 1 }],
+      ]),
+    );
+    const checkpoints = await database.pool.query(
+      'SELECT kafka_partition AS partition, next_offset::int AS next FROM partition_checkpoint ORDER BY 1',
+    );
+    expect(checkpoints.rows).toEqual([
+      { partition: 0, next: 18 },
+      { partition: 2, next: 43 },
+    ]);
+    const rejected = await database.pool.query(
+      'SELECT kafka_partition AS partition, kafka_offset::int AS offset, reason FROM rejected_transaction ORDER BY 1, 2',
+    );
+    expect(rejected.rows).toEqual([
+      { partition: 0, offset: 17, reason: 'record has no value (tombstone)' },
+      { partition: 2, offset: 40, reason: 'value is empty' },
+      { partition: 2, offset: 42, reason: expect.stringMatching(/^value is not JSON: /) },
+    ]);
   });
 
   it('counts a redelivered batch once', async () => {

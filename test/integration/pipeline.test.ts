@@ -3,21 +3,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
 import { EsmEmulator } from '../../local/esm/emulator.js';
 import { readFlowTotals, readPositions } from '../../local/totals.js';
+import { type AggregatorModule, loadAggregator } from './support/aggregator.js';
 import { fullyCommitted, produce, testKafka, waitFor } from './support/kafka.js';
 import { addToTruth, type Truth } from './support/records.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from './support/test-database.js';
 
-type HandlerModule = typeof import('../../lambda/aggregator/handler.js');
-
 let database: TestDatabase;
-let aggregator: HandlerModule;
+let aggregator: AggregatorModule;
 
 beforeAll(async () => {
   database = await createTestDatabase(inject('databaseUrl'));
-  process.env.DATABASE_URL = database.url;
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  aggregator = await import('../../lambda/aggregator/handler.js');
+  aggregator = await loadAggregator(database.url);
 });
 
 afterAll(async () => {
