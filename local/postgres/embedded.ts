@@ -10,7 +10,16 @@ export interface LocalPostgres {
   readonly url: string;
   readonly port: number;
   readonly dataDir: string;
+  /** Stops the server and removes what was created for it (see EmbeddedPostgresOptions.dataDir). */
   stop(): Promise<void>;
+  /**
+   * Stops the server (a fast shutdown: open sessions are terminated, their transactions rolled back)
+   * and keeps its data, so that startServer() brings the same database back on the same port and
+   * URL: a database outage, for the fault tests and the soak.
+   */
+  stopServer(): Promise<void>;
+  /** Starts the server again after stopServer(); does nothing when it is running or stopped for good. */
+  startServer(): Promise<void>;
 }
 
 export interface EmbeddedPostgresOptions {
@@ -19,6 +28,11 @@ export interface EmbeddedPostgresOptions {
   /** @default a free port */
   readonly port?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Lets stopServer() and startServer() take the server down and bring it back on the same data.
+   * @default false (the package then deletes the data whenever the server stops, also at exit)
+   */
+  readonly restartable?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -53,7 +67,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    // Not persistent, the package deletes the data on every stop; a restartable server keeps it until
+    // stop() below removes it, so that stopServer() and startServer() can restart it in between.
+    persistent: options.restartable === true,
     createPostgresUser: process.getuid?.() === 0,
     onLog: (message) => log(String(message).trimEnd()),
     onError: (message) => log(String(message).trimEnd()),
@@ -63,6 +79,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   await server.start();
   await server.createDatabase('treasury');
   let stopped = false;
+  let running = true;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/treasury`,
     port,
@@ -70,8 +87,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     async stop() {
       if (stopped) return;
       stopped = true;
+      running = false;
       await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
       if (ownsDir) await rm(parent, { recursive: true, force: true });
+    },
+    async stopServer() {
+      if (!options.restartable)
+        throw new Error('stopServer() needs startEmbeddedPostgres({ restartable: true })');
+      if (!running) return;
+      running = false;
+      await server.stop();
+    },
+    async startServer() {
+      if (running || stopped) return;
+      await server.start();
+      running = true;
     },
   };
 }
