@@ -18,6 +18,9 @@ export const DATABASE_NAME = 'treasury';
 export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 const MIGRATIONS_DIR = join(PROJECT_ROOT, 'db', 'migrations');
 const ROTATION_PERIOD = Duration.days(30);
+const POSTGRES_PORT = 5432;
+/** What generated and rotated passwords leave out: characters that need quoting in a URL or a shell. */
+const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
 export interface DatabaseProps {
   readonly network: Network;
@@ -95,9 +98,12 @@ export class Database extends Construct implements ec2.IConnectable {
       vpcSubnets: network.dataSubnets,
       securityGroups: [securityGroup],
       publiclyAccessible: false,
+      port: POSTGRES_PORT,
       multiAz: props.multiAz ?? false,
       databaseName: DATABASE_NAME,
-      credentials: rds.Credentials.fromGeneratedSecret('treasury_admin'),
+      credentials: rds.Credentials.fromGeneratedSecret('treasury_admin', {
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      }),
       allocatedStorage: props.storageGiB ?? 20,
       maxAllocatedStorage: (props.storageGiB ?? 20) * 5,
       storageType: rds.StorageType.GP3,
@@ -115,7 +121,11 @@ export class Database extends Construct implements ec2.IConnectable {
       removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,
     });
     this.instance = instance;
-    this.connections = instance.connections;
+    // The instance's own connections name its port by a CloudFormation attribute; these say 5432.
+    this.connections = new ec2.Connections({
+      securityGroups: [securityGroup],
+      defaultPort: ec2.Port.tcp(POSTGRES_PORT),
+    });
     if (!instance.secret) throw new Error('the database instance has no generated secret');
     this.adminSecret = instance.secret;
     // instance.secret is the attachment; the secret itself is the instance's child.
@@ -133,29 +143,30 @@ export class Database extends Construct implements ec2.IConnectable {
       network.allowEndpointsFrom(group);
       return group;
     };
-    rotations.push(
-      instance.addRotationSingleUser({
-        automaticallyAfter: ROTATION_PERIOD,
-        vpcSubnets: network.applicationSubnets,
-        securityGroup: rotationGroup('Admin'),
-      }),
-    );
-
-    const roleSecret = (name: string, username: string): secretsmanager.ISecret => {
-      const secret = new rds.DatabaseSecret(this, `${name}Secret`, { username, dbname: DATABASE_NAME });
-      secret.applyRemovalPolicy(secretRemoval);
-      const attached = secret.attach(instance);
+    const rotate = (name: string, secret: secretsmanager.ISecret) =>
       rotations.push(
         new secretsmanager.SecretRotation(this, `${name}Rotation`, {
           application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
-          secret: attached,
-          target: instance,
+          secret,
+          target: this,
           vpc: network.vpc,
           vpcSubnets: network.applicationSubnets,
           securityGroup: rotationGroup(name),
           automaticallyAfter: ROTATION_PERIOD,
+          excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
         }),
       );
+    rotate('Admin', this.adminSecret);
+
+    const roleSecret = (name: string, username: string): secretsmanager.ISecret => {
+      const secret = new rds.DatabaseSecret(this, `${name}Secret`, {
+        username,
+        dbname: DATABASE_NAME,
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      });
+      secret.applyRemovalPolicy(secretRemoval);
+      const attached = secret.attach(instance);
+      rotate(name, attached);
       return attached;
     };
     this.aggregatorSecret = roleSecret('Aggregator', 'treasury_aggregator');
@@ -234,8 +245,6 @@ export class Database extends Construct implements ec2.IConnectable {
       },
     });
     // The database, the rule letting the migrator in and the endpoints exist before it runs.
-    // (The DB instance resource, not the construct: the construct holds the admin rotation, which
-    // itself waits for the schema.)
     const dbInstance = this.instance.node.defaultChild;
     if (!dbInstance) throw new Error('the database instance construct has no resource');
     schema.node.addDependency(dbInstance, securityGroup, migrator, network);

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, type PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readConfig } from '../../lib/config.js';
+import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
+import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
+
+/** The feature flags cdk.json gives the CLI, so that tests synthesize what `cdk synth` does. */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
+  readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8'),
+).context;
+
+export interface SynthOptions {
+  /** Extra context, as `-c key=value` would give. */
+  readonly context?: Record<string, unknown>;
+  /** Run esbuild for the functions. @default false: bundling is skipped */
+  readonly bundle?: boolean;
+  /** Where the cloud assembly goes. @default a temporary folder */
+  readonly outdir?: string;
+}
+
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: TreasuryStreamStack;
+  readonly template: Template;
+}
+
+/** Builds the app as bin/app.ts does (without cdk-nag, which `nagReport` runs on its own). */
+export function synthesize(options: SynthOptions = {}): Synthesized {
+  const app = new App({
+    outdir: options.outdir,
+    context: {
+      ...CDK_JSON_CONTEXT,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  });
+  const stack = new TreasuryStreamStack(app, 'TreasuryStream', { config: readConfig(app.node) });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** cdk-nag's AwsSolutions findings for the stack, acknowledged ones left out. */
+export function nagReport(stack: TreasuryStreamStack): PolicyValidationPluginReport {
+  return new AwsSolutionsChecks(stack, { verbose: false }).validateScope(stack);
+}
