@@ -30,6 +30,14 @@ function functionIdByEntry(template: Template, description: RegExp): string {
   return id;
 }
 
+function functionByEntry(template: Template, description: RegExp): Resources[string] {
+  const fn = (template.findResources('AWS::Lambda::Function') as Resources)[
+    functionIdByEntry(template, description)
+  ];
+  if (!fn) throw new Error(`no function described ${description}`);
+  return fn;
+}
+
 /** The security groups our functions run in: pipeline functions and secret rotations. */
 function functionSecurityGroups(template: Template): Map<string, string> {
   const groups = new Map<string, string>();
@@ -131,10 +139,8 @@ describe('the default stack', () => {
     });
 
     it('is written by the aggregator with its own role, never the administrator', () => {
-      const aggregator = (template.findResources('AWS::Lambda::Function') as Resources)[
-        functionIdByEntry(template, /^Aggregates MSK batches/)
-      ];
-      const variables = (aggregator?.Properties.Environment as { Variables: Record<string, unknown> })
+      const aggregator = functionByEntry(template, /^Aggregates MSK batches/);
+      const variables = (aggregator.Properties.Environment as { Variables: Record<string, unknown> })
         .Variables;
 
       const secretId = target(variables.DATABASE_SECRET_ARN);
@@ -235,10 +241,8 @@ describe('the default stack', () => {
     });
 
     it('may write to the topic only, idempotently, and has its rate and duration', () => {
-      const producer = (template.findResources('AWS::Lambda::Function') as Resources)[
-        functionIdByEntry(template, /^Sends random deals/)
-      ];
-      expect(producer?.Properties).toMatchObject({
+      const producer = functionByEntry(template, /^Sends random deals/);
+      expect(producer.Properties).toMatchObject({
         Environment: { Variables: { TOPIC: 'transaction', RATE_PER_SECOND: '100', DURATION_SECONDS: '55' } },
         Timeout: 85,
       });
