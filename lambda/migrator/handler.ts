@@ -6,7 +6,7 @@ import { migrate } from '../../db/migrate.js';
 import { createPool } from '../adapters/database.js';
 import { requireEnv } from '../adapters/env.js';
 import { readLogin } from './login-secret.js';
-import { applyRoles } from './roles.js';
+import { enableLogins } from './roles.js';
 
 // Configuration is read once per container; a missing setting fails with its name.
 const adminSecretArn = requireEnv(
@@ -31,9 +31,9 @@ const secrets = new SecretsManagerClient({});
 
 /**
  * CloudFormation custom resource (through the CDK Provider): applies the pending migrations, the
- * same ones the local runtime applies, then creates or updates the aggregator and reader roles
- * with the passwords their secrets hold now. On delete the schema stays with the database (whose
- * own removal policy decides its fate).
+ * same ones the local runtime applies (they create the aggregator and reader roles and their
+ * privileges), then lets those roles log in with the passwords their secrets hold now. On delete
+ * the schema stays with the database, whose own removal policy decides its fate.
  */
 export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
@@ -47,7 +47,7 @@ export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomR
     const client = await pool.connect();
     try {
       const applied = await migrate(client, { dir: migrationsDir, log: (line) => logger.info(line) });
-      await applyRoles(client, { aggregator, reader });
+      await enableLogins(client, [aggregator, reader]);
       logger.info('schema and roles applied', { applied, roles: [aggregator.username, reader.username] });
       return { PhysicalResourceId: 'treasury-stream-schema', Data: { Applied: applied.join(',') } };
     } finally {

@@ -58,7 +58,8 @@ export function migrationsDigest(dir = MIGRATIONS_DIR): string {
 /**
  * RDS PostgreSQL in the data subnets, encrypted, never public, TLS only. The administrator, the
  * aggregator and the SQL readers each have a generated secret that Secrets Manager rotates; the
- * schema and the two roles are applied by a custom resource running db/migrate.ts.
+ * schema and the two roles come from db/migrations, applied by a custom resource running
+ * db/migrate.ts, which then gives the roles the logins their secrets hold.
  */
 export class Database extends Construct implements ec2.IConnectable {
   public readonly instance: rds.DatabaseInstance;
@@ -169,6 +170,7 @@ export class Database extends Construct implements ec2.IConnectable {
       rotate(name, attached);
       return attached;
     };
+    // The roles db/migrations/*_roles.sql creates; the schema custom resource gives them their logins.
     this.aggregatorSecret = roleSecret('Aggregator', 'treasury_aggregator');
     this.readerSecret = roleSecret('Reader', 'treasury_reader');
 

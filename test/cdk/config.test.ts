@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { type ContextSource, DEFAULT_CONFIG, readConfig } from '../../lib/config.js';
+
+const context = (values: Record<string, unknown>): ContextSource => ({ tryGetContext: (key) => values[key] });
+
+describe('the deployment configuration', () => {
+  it('defaults to a small bill: two t3.small brokers, a t4g.micro database, on-demand polling', () => {
+    const config = readConfig(context({}));
+
+    expect(config).toEqual(DEFAULT_CONFIG);
+    expect(config).toMatchObject({
+      brokerInstanceType: 'kafka.t3.small',
+      brokerCount: 2,
+      kafkaVersion: '3.9.x',
+      databaseInstanceType: 't4g.micro',
+      aggregatorBatchingWindowSeconds: 2,
+      destroyOnRemoval: false,
+      sqlClientCidrs: [],
+    });
+    expect(config.provisionedPollers).toBeUndefined();
+  });
+
+  it('reads -c strings and cdk.json values alike', () => {
+    const fromCli = readConfig(
+      context({ brokerCount: '4', databaseMultiAz: 'true', sqlClientCidrs: '10.0.0.0/16, 10.1.0.0/16' }),
+    );
+    const fromJson = readConfig(
+      context({ brokerCount: 4, databaseMultiAz: true, sqlClientCidrs: ['10.0.0.0/16', '10.1.0.0/16'] }),
+    );
+
+    expect(fromCli).toEqual(fromJson);
+    expect(fromCli).toMatchObject({
+      brokerCount: 4,
+      databaseMultiAz: true,
+      sqlClientCidrs: ['10.0.0.0/16', '10.1.0.0/16'],
+    });
+  });
+
+  it('takes provisioned pollers as a pair', () => {
+    expect(readConfig(context({ minimumPollers: '1', maximumPollers: '3' })).provisionedPollers).toEqual({
+      minimum: 1,
+      maximum: 3,
+    });
+    expect(() => readConfig(context({ minimumPollers: '1' }))).toThrow(/go together/);
+    expect(() => readConfig(context({ minimumPollers: '4', maximumPollers: '3' }))).toThrow(
+      /must not exceed/,
+    );
+  });
+
+  it.each([
+    [{ brokerCount: '3' }, /brokerCount must be a multiple of 2/],
+    [{ brokerCount: 'two' }, /brokerCount must be an integer/],
+    [{ sqlClientCidrs: '0.0.0.0/0' }, /wider than \/8/],
+    [{ sqlClientCidrs: '10.0.0.300/16' }, /not an IPv4 CIDR/],
+    [{ destroyOnRemoval: 'yes' }, /destroyOnRemoval must be true or false/],
+    [{ logRetentionDays: '10' }, /logRetentionDays must be one of/],
+    [{ kafkaVersion: 'latest' }, /kafkaVersion must be an MSK version/],
+    [
+      { aggregatorBatchingWindowSeconds: '301' },
+      /aggregatorBatchingWindowSeconds must be an integer from 0 to 300/,
+    ],
+    [{ alarmEmail: 'ops' }, /alarmEmail must be an e-mail address/],
+  ])('refuses %j, naming the key', (values, message) => {
+    expect(() => readConfig(context(values))).toThrow(message);
+  });
+});
