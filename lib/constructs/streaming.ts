@@ -80,15 +80,18 @@ export class Streaming extends Construct implements ec2.IConnectable {
       enableKeyRotation: true,
       removalPolicy,
     });
+    // Kept with a kept cluster, which goes on writing to it.
     const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy,
     });
 
     // CloudFormation requires a name; derived from the construct path, unique per stack.
     this.clusterName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     const cluster = new msk.CfnCluster(this, 'Cluster', {
       clusterName: this.clusterName,
+      // MSK's 3.9 line: the version string CloudFormation takes ('3.9.x.kraft' would choose KRaft
+      // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
       kafkaVersion: props.kafkaVersion ?? '3.9.x',
       numberOfBrokerNodes: this.brokerCount,
       brokerNodeGroupInfo: {
@@ -113,7 +116,7 @@ export class Streaming extends Construct implements ec2.IConnectable {
     cluster.applyRemovalPolicy(removalPolicy);
     this.clusterArn = cluster.attrArn;
     // arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>; topics and groups reuse name/uuid.
-    this.clusterUuid = Fn.select(2, Fn.split('/', cluster.attrArn, 3));
+    this.clusterUuid = Fn.select(2, Fn.split('/', cluster.attrArn));
 
     this.topicResource = this.createTopic(network, props, cluster, securityGroup);
   }
@@ -212,7 +215,13 @@ export class Streaming extends Construct implements ec2.IConnectable {
     });
     iam.Grant.addToPrincipal({
       grantee: setup.function,
-      actions: ['kafka-cluster:CreateTopic', 'kafka-cluster:DescribeTopic', 'kafka-cluster:AlterTopic'],
+      actions: [
+        'kafka-cluster:CreateTopic',
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:AlterTopic',
+        // The topic is created with its min.insync.replicas setting.
+        'kafka-cluster:AlterTopicDynamicConfiguration',
+      ],
       resourceArns: [this.topicArn(props.topic)],
     });
 
