@@ -1,0 +1,1255 @@
+/**
+ * Benchmark section 3 (issue 5): the pipeline end to end on this machine. Producers → a real Kafka
+ * broker → the ESM emulator → the aggregator handler → a real PostgreSQL, at the highest rate it
+ * sustains, and its produce-to-commit latency at 10, 50 and 80 % of that rate, read from what the
+ * handler wrote: applied_batch.committed_at and the 5 ms histogram of the records' Kafka timestamps.
+ *
+ * The harness (producer processes, the steps, latency from batch histograms, CPU per process) is shared
+ * with bench/spark.ts, which puts the tutorial's Spark job through the same steps.
+ *
+ *   npx tsx bench/e2e.ts [--quick]      prints the section's markdown
+ *
+ * Producers and the consumer run in child processes of their own (this file, with BENCH_E2E_ROLE set):
+ * on two cores a producer in the consumer's event loop would slow the very thing measured, and the
+ * handler reads its configuration at module load, so it gets a fresh process with this run's database.
+ */
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { MSKEvent } from 'aws-lambda';
+import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+import pg from 'pg';
+import { migrate } from '../db/migrate.js';
+import { HISTOGRAM_BUCKET_MS } from '../lambda/domain/aggregate.js';
+import { type GeneratedTransaction, TransactionGenerator } from '../lambda/domain/generator.js';
+import { toMessage, totalsKey } from '../lambda/producer/publish.js';
+import { EsmEmulator } from '../local/esm/emulator.js';
+import { createTopic, quietKafkaLogCreator, startKafkaBroker } from '../local/kafka/broker.js';
+import { KAFKA_VERSION } from '../local/kafka/distribution.js';
+import { startEmbeddedPostgres } from '../local/postgres/embedded.js';
+import { diffTotals, readFlowTotals, readPositions, type Totals } from '../local/totals.js';
+
+// ─── The section's interface, as bench/run.ts calls it ────────────────────────────────────────────
+
+export interface SectionOptions {
+  /** A short run for CI: the same steps, fewer and shorter. */
+  readonly quick: boolean;
+  readonly log: (line: string) => void;
+}
+
+export interface SectionResult {
+  readonly markdown: string;
+  readonly figures: Record<string, number | string>;
+}
+
+/** The topic and its partitions, as the local runtime and the tutorial have them. */
+export const BENCH_TOPIC = 'transaction';
+export const BENCH_PARTITIONS = 3;
+/** The batching window: the tutorial's 2 s trigger, the emulator's default. */
+export const WINDOW_MS = 2_000;
+/** The MSK mapping's largest batch size, which the local runtime uses by default. */
+const BATCH_SIZE = 10_000;
+/** Lambda's synchronous payload limit, which caps an MSK event. */
+const MAX_EVENT_BYTES = 6 * 1024 * 1024;
+/** Issue 5's targets for this section. */
+export const TARGET_RECORDS_PER_SECOND = 50_000;
+export const TARGET_P99_AT_HALF_LOAD_MS = WINDOW_MS + 250;
+/** Fractions of the sustained rate at which latency is reported. */
+export const LOAD_FRACTIONS = [0.1, 0.5, 0.8] as const;
+
+/** How long and how often: the full run stays under about 5 minutes per system, quick about 1. */
+export interface BenchPlan {
+  readonly producers: number;
+  /** Records written before the consumer starts, to measure how fast it drains them. */
+  readonly preloadRecords: number;
+  /** Each step of the search for the sustained rate. */
+  readonly stepMs: number;
+  readonly maxSteps: number;
+  /** The first step's rate, as a fraction of the lower of the drain rate and the producers' rate. */
+  readonly firstStepFraction: number;
+  /** Each latency measurement at 10, 50 and 80 %. */
+  readonly latencyPhaseMs: number;
+}
+
+export function benchPlan(quick: boolean): BenchPlan {
+  return quick
+    ? {
+        producers: 2,
+        preloadRecords: 150_000,
+        stepMs: 6_000,
+        maxSteps: 2,
+        firstStepFraction: 0.5,
+        latencyPhaseMs: 5_000,
+      }
+    : {
+        producers: 2,
+        preloadRecords: 1_000_000,
+        stepMs: 20_000,
+        maxSteps: 6,
+        firstStepFraction: 1,
+        latencyPhaseMs: 20_000,
+      };
+}
+
+// ─── Latency from what the consumer wrote (pure) ──────────────────────────────────────────────────
+
+/** What a consumer wrote about one batch: when it committed, and its records' Kafka timestamps. */
+export interface BatchTiming {
+  readonly committedAt: number;
+  readonly recordCount: number;
+  /** Start of histogram bucket 0 (epoch ms). */
+  readonly firstRecordTime: number;
+  /** Records per HISTOGRAM_BUCKET_MS of Kafka timestamp from firstRecordTime on. */
+  readonly histogram: readonly number[];
+}
+
+/** Latencies in whole milliseconds with a count each: a few thousand values stand for millions of records. */
+export class LatencySample {
+  private readonly counts = new Map<number, number>();
+  private total = 0;
+  private sorted: [number, number][] | undefined;
+
+  add(latencyMs: number, count: number): void {
+    if (count <= 0) return;
+    const key = Math.round(latencyMs);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + count);
+    this.total += count;
+    this.sorted = undefined;
+  }
+
+  get count(): number {
+    return this.total;
+  }
+
+  /** Nearest rank: the smallest latency that at least the fraction p of the records do not exceed. */
+  percentile(p: number): number | undefined {
+    if (this.total === 0) return undefined;
+    this.sorted ??= [...this.counts].sort((a, b) => a[0] - b[0]);
+    const rank = Math.max(1, Math.ceil(p * this.total));
+    let seen = 0;
+    for (const [latency, count] of this.sorted) {
+      seen += count;
+      if (seen >= rank) return latency;
+    }
+    return this.sorted[this.sorted.length - 1]?.[0];
+  }
+}
+
+/**
+ * Latency produce → commit of the records produced in [from, to): committedAt − (firstRecordTime +
+ * bucket × 5 ms). Each record counts from the start of its bucket, so a figure is at most 5 ms high.
+ */
+export function latencySample(batches: readonly BatchTiming[], from: number, to: number): LatencySample {
+  const sample = new LatencySample();
+  for (const batch of batches) {
+    batch.histogram.forEach((count, bucket) => {
+      const producedAt = batch.firstRecordTime + bucket * HISTOGRAM_BUCKET_MS;
+      if (count > 0 && producedAt >= from && producedAt < to)
+        sample.add(batch.committedAt - producedAt, count);
+    });
+  }
+  return sample;
+}
+
+export interface SteadyVerdict {
+  readonly sustained: boolean;
+  /** What stopped it: the producers could not offer the rate, or the consumer fell behind. */
+  readonly limitedBy: 'producers' | 'consumer' | undefined;
+  readonly reason: string;
+}
+
+/** The producers must offer at least this share of the rate asked for the step to count. */
+export const MIN_DELIVERED_SHARE = 0.97;
+
+/**
+ * A rate is sustained when the producers offered it, everything was committed soon after they
+ * stopped, and latency did not grow across the step. A consumer slower than the offered rate falls
+ * behind steadily, so its latency grows by (1 − capacity/rate) per second of the step: comparing the
+ * median of the first and the last third detects a shortfall of a few percent in a 20 s step, while
+ * the allowance absorbs the batch-to-batch jitter of a 2 s window.
+ */
+export function judgeSteadyPhase(input: {
+  readonly offeredRate: number;
+  readonly deliveredRate: number;
+  readonly drained: boolean;
+  readonly p50FirstThirdMs: number | undefined;
+  readonly p50LastThirdMs: number | undefined;
+}): SteadyVerdict {
+  const { offeredRate, deliveredRate, drained, p50FirstThirdMs: first, p50LastThirdMs: last } = input;
+  if (!drained) {
+    return {
+      sustained: false,
+      limitedBy: 'consumer',
+      reason: 'not everything was committed in time after the producers stopped',
+    };
+  }
+  if (deliveredRate < MIN_DELIVERED_SHARE * offeredRate) {
+    return {
+      sustained: false,
+      limitedBy: 'producers',
+      reason: `the producers offered only ${formatCount(deliveredRate)} records/s`,
+    };
+  }
+  if (first === undefined || last === undefined) {
+    return { sustained: false, limitedBy: undefined, reason: 'no latency measured' };
+  }
+  const allowance = Math.max(750, 0.25 * first);
+  if (last - first > allowance) {
+    return {
+      sustained: false,
+      limitedBy: 'consumer',
+      reason: `latency grew across the step (median ${formatCount(first)} → ${formatCount(last)} ms): the consumer fell behind`,
+    };
+  }
+  return {
+    sustained: true,
+    limitedBy: undefined,
+    reason: `kept up (median ${formatCount(first)} → ${formatCount(last)} ms)`,
+  };
+}
+
+/**
+ * How fast a consumer drains a preloaded topic: the records committed after its first batch up to the
+ * batch that brings it to 90 %, over that time, which leaves out its start-up (joining the group, the
+ * first fetch) and the tail (the last, partly filled batches wait for the window). A consumer that took
+ * the preload in one or two batches (Spark's first micro-batch takes all there is) is timed from its
+ * start to its last commit instead.
+ */
+export function drainRate(
+  commits: readonly { readonly committedAt: number; readonly recordCount: number }[],
+  startedAt: number,
+): { readonly rate: number; readonly method: 'between commits' | 'from start' } {
+  const sorted = [...commits].sort((a, b) => a.committedAt - b.committedAt);
+  const total = sorted.reduce((sum, commit) => sum + commit.recordCount, 0);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (!first || !last) return { rate: 0, method: 'from start' };
+  let committed = 0;
+  for (const [index, commit] of sorted.entries()) {
+    committed += commit.recordCount;
+    if (committed < 0.9 * total) continue;
+    const elapsed = commit.committedAt - first.committedAt;
+    if (index >= 2 && elapsed >= 200) {
+      return { rate: (1000 * (committed - first.recordCount)) / elapsed, method: 'between commits' };
+    }
+    break;
+  }
+  return { rate: (1000 * total) / Math.max(1, last.committedAt - startedAt), method: 'from start' };
+}
+
+/** CPU milliseconds a role spent per 1,000 records at a step's offered rate. */
+export function cpuMsPerThousand(
+  sharePercent: number | undefined,
+  ratePerSecond: number,
+): number | undefined {
+  if (sharePercent === undefined || ratePerSecond <= 0) return undefined;
+  return (10 * sharePercent) / (ratePerSecond / 1000);
+}
+
+/** The rates the search tries, highest first, rounded to 1,000 records/s. */
+export function stepRates(seed: number, firstFraction: number, steps: number, factor = 0.85): number[] {
+  const rates: number[] = [];
+  let rate = seed * firstFraction;
+  for (let i = 0; i < steps; i++) {
+    const rounded = Math.max(1_000, Math.round(rate / 1_000) * 1_000);
+    if (rates[rates.length - 1] !== rounded) rates.push(rounded);
+    rate *= factor;
+  }
+  return rates;
+}
+
+export function formatCount(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function formatMs(value: number | undefined): string {
+  return value === undefined ? '–' : formatCount(value);
+}
+
+// ─── CPU time per process, from /proc ─────────────────────────────────────────────────────────────
+
+const CLOCK_TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+interface ProcessTicks {
+  readonly ppid: number;
+  readonly comm: string;
+  readonly ticks: number;
+}
+
+function readProcesses(): Map<number, ProcessTicks> {
+  const processes = new Map<number, ProcessTicks>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      // After the comm: state ppid … utime (field 14 of the line, 12th here) stime.
+      processes.set(Number(entry), {
+        ppid: Number(fields[1]),
+        comm,
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return processes;
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const busy = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+  return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
+}
+
+/** CPU used during a step, in % of one core, by role; the machine has cpus().length × 100 %. */
+export type CpuShares = Record<string, number>;
+
+/**
+ * Measures the CPU of this process's descendants by role (`label` names them), and what the rest of the
+ * machine used meanwhile: other engineers' tests and soaks share these two cores.
+ */
+export class CpuMeter {
+  private before: {
+    processes: Map<number, ProcessTicks>;
+    machine: { busy: number; total: number };
+    at: number;
+  };
+
+  constructor(private readonly label: (pid: number, comm: string) => string) {
+    this.before = { processes: readProcesses(), machine: machineTicks(), at: Date.now() };
+  }
+
+  restart(): void {
+    this.before = { processes: readProcesses(), machine: machineTicks(), at: Date.now() };
+  }
+
+  read(): CpuShares {
+    const processes = readProcesses();
+    const machine = machineTicks();
+    const seconds = (Date.now() - this.before.at) / 1000;
+    const ours = descendantsOf(process.pid, processes);
+    const shares: CpuShares = {};
+    let oursTicks = 0;
+    for (const pid of ours) {
+      const now = processes.get(pid);
+      if (!now) continue;
+      const ticks = now.ticks - (this.before.processes.get(pid)?.ticks ?? 0);
+      oursTicks += ticks;
+      const role = this.label(pid, now.comm);
+      shares[role] = (shares[role] ?? 0) + (100 * ticks) / CLOCK_TICKS_PER_SECOND / seconds;
+    }
+    // /proc/stat counts every core: its busy ticks over the interval, less ours, is everyone else's.
+    const machineBusy = machine.busy - this.before.machine.busy;
+    const machineTotal = machine.total - this.before.machine.total;
+    const coreShare = machineTotal > 0 ? (100 * cpus().length * machineBusy) / machineTotal : 0;
+    const oursShare = (100 * oursTicks) / CLOCK_TICKS_PER_SECOND / seconds;
+    shares['other work on the machine'] = Math.max(0, coreShare - oursShare);
+    return shares;
+  }
+}
+
+function descendantsOf(root: number, processes: Map<number, ProcessTicks>): Set<number> {
+  const children = new Map<number, number[]>();
+  for (const [pid, info] of processes) {
+    const siblings = children.get(info.ppid) ?? [];
+    siblings.push(pid);
+    children.set(info.ppid, siblings);
+  }
+  const found = new Set<number>([root]);
+  const queue = [root];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    for (const child of children.get(pid) ?? []) {
+      if (!found.has(child)) {
+        found.add(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+export function formatCpu(shares: CpuShares): string {
+  return Object.entries(shares)
+    .filter(([, share]) => share >= 0.5)
+    .sort((a, b) => b[1] - a[1])
+    .map(([role, share]) => `${role} ${Math.round(share)} %`)
+    .join(', ');
+}
+
+// ─── The broker and the database ──────────────────────────────────────────────────────────────────
+
+export interface BenchServices {
+  readonly brokers: readonly string[];
+  readonly databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Kafka broker and an embedded PostgreSQL started for this run only (never KAFKA_BROKERS or
+ * DATABASE_URL: the figures assume a topic holding only this run's records), the topic, the schema.
+ */
+export async function startBenchServices(log: (line: string) => void): Promise<BenchServices> {
+  const [kafka, database] = await Promise.allSettled([
+    // 1 GB: the broker holds a few million records in its page cache and index, not its heap, but
+    // gzip decompression for validation allocates per batch.
+    startKafkaBroker({ log: (line) => log(`kafka: ${line}`), heapMb: 1024 }),
+    startEmbeddedPostgres(),
+  ]);
+  const stop = async () => {
+    if (kafka.status === 'fulfilled') await kafka.value.stop().catch(() => undefined);
+    if (database.status === 'fulfilled') await database.value.stop().catch(() => undefined);
+  };
+  if (kafka.status === 'rejected' || database.status === 'rejected') {
+    await stop();
+    throw kafka.status === 'rejected' ? kafka.reason : (database as PromiseRejectedResult).reason;
+  }
+  try {
+    await createTopic(kafka.value.brokers, BENCH_TOPIC, BENCH_PARTITIONS);
+    const client = new pg.Client({ connectionString: database.value.url });
+    await client.connect();
+    try {
+      await migrate(client);
+    } finally {
+      await client.end();
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { brokers: kafka.value.brokers, databaseUrl: database.value.url, stop };
+}
+
+// ─── Producers, in child processes ────────────────────────────────────────────────────────────────
+
+type ProduceCommand = {
+  readonly type: 'produce';
+  readonly id: number;
+  readonly records: number;
+  /** Undefined: as fast as the producer goes. */
+  readonly ratePerSecond: number | undefined;
+};
+
+type ProducerMessage =
+  | { readonly type: 'ready' }
+  | {
+      readonly type: 'produced';
+      readonly id: number;
+      readonly sent: number;
+      readonly startedAt: number;
+      readonly endedAt: number;
+      /** [branch|currency, sum in whole units, count]: the amounts the generator makes are whole. */
+      readonly totals: [string, number, number][];
+    }
+  | { readonly type: 'error'; readonly message: string };
+
+export interface ProduceResult {
+  readonly sent: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+  /** Records acknowledged per second of the run. */
+  readonly rate: number;
+}
+
+// One request carries at most this many records: about 400 KB of JSON, under 100 KB gzipped, well
+// inside the broker's 1 MB batch limit; large enough that gzip and the request overhead amortize.
+const MAX_RECORDS_PER_SEND = 10_000;
+const PRODUCER_TICK_MS = 100;
+
+const selfPath = fileURLToPath(import.meta.url);
+
+function forkRole(role: 'producer' | 'consumer', env: Record<string, string>): ChildProcess {
+  return fork(selfPath, [], {
+    // BENCH_CHILD_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=.cache/profiles") profiles the children.
+    execArgv: [
+      '--import',
+      import.meta.resolve('tsx'),
+      ...(process.env.BENCH_CHILD_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+    ],
+    env: { ...process.env, ...env, BENCH_E2E_ROLE: role },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+function nextMessage<T extends { type: string }>(
+  child: ChildProcess,
+  accept: (message: T) => boolean,
+  what: string,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: T) => {
+      if ((message as { type: string }).type === 'error') {
+        cleanUp();
+        reject(new Error(`${what}: ${(message as unknown as { message: string }).message}`));
+      } else if (accept(message)) {
+        cleanUp();
+        resolve(message);
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => {
+      cleanUp();
+      reject(new Error(`${what}: the child process exited (${signal ?? `code ${code}`})`));
+    };
+    const cleanUp = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.connected) child.disconnect();
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Producer processes (kafkajs, idempotent, gzip, key = branch, as lambda/producer) sending the
+ * generator's deals. Each has a fixed seed, so every system is fed the same sequence of deals.
+ */
+export class ProducerFleet {
+  /** What the broker acknowledged so far: the ground truth of the aggregates. */
+  readonly totals: Totals = new Map();
+  produced = 0;
+  private commands = 0;
+
+  private constructor(private readonly children: readonly ChildProcess[]) {}
+
+  static async start(count: number, brokers: readonly string[], topic: string): Promise<ProducerFleet> {
+    const children = Array.from({ length: count }, (_, index) =>
+      forkRole('producer', {
+        KAFKA_BROKERS: brokers.join(','),
+        BENCH_TOPIC: topic,
+        BENCH_PRODUCER_INDEX: String(index),
+      }),
+    );
+    const fleet = new ProducerFleet(children);
+    try {
+      await Promise.all(
+        children.map((child, index) =>
+          nextMessage<ProducerMessage>(child, (m) => m.type === 'ready', `producer ${index}`),
+        ),
+      );
+    } catch (error) {
+      await fleet.stop();
+      throw error;
+    }
+    return fleet;
+  }
+
+  get pids(): number[] {
+    return this.children.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
+  }
+
+  /** Sends `records` in all, shared among the producers, at `ratePerSecond` in all (or flat out). */
+  async produce(records: number, ratePerSecond: number | undefined): Promise<ProduceResult> {
+    const id = ++this.commands;
+    const n = this.children.length;
+    const results = await Promise.all(
+      this.children.map((child, index) => {
+        const share = Math.floor(records / n) + (index < records % n ? 1 : 0);
+        const reply = nextMessage<ProducerMessage>(
+          child,
+          (m) => m.type === 'produced' && m.id === id,
+          `producer ${index}`,
+        );
+        const command: ProduceCommand = {
+          type: 'produce',
+          id,
+          records: share,
+          ratePerSecond: ratePerSecond === undefined ? undefined : ratePerSecond / n,
+        };
+        child.send(command);
+        return reply;
+      }),
+    );
+    let sent = 0;
+    let startedAt = Number.POSITIVE_INFINITY;
+    let endedAt = 0;
+    for (const result of results) {
+      if (result.type !== 'produced') continue;
+      sent += result.sent;
+      startedAt = Math.min(startedAt, result.startedAt);
+      endedAt = Math.max(endedAt, result.endedAt);
+      for (const [key, sum, count] of result.totals) {
+        const entry = this.totals.get(key) ?? { sum: 0n, count: 0 };
+        entry.sum += BigInt(sum) * 100n;
+        entry.count += count;
+        this.totals.set(key, entry);
+      }
+    }
+    this.produced += sent;
+    return { sent, startedAt, endedAt, rate: (1000 * sent) / Math.max(1, endedAt - startedAt) };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.children.map((child) => stopChild(child, 10_000)));
+  }
+}
+
+async function producerWorker(): Promise<void> {
+  const brokers = requiredEnv('KAFKA_BROKERS').split(',');
+  const topic = requiredEnv('BENCH_TOPIC');
+  const index = Number(requiredEnv('BENCH_PRODUCER_INDEX'));
+  const kafka = new Kafka({
+    clientId: `bench-producer-${index}`,
+    brokers,
+    logLevel: logLevel.WARN,
+    logCreator: quietKafkaLogCreator,
+  });
+  // As lambda/producer: idempotent, one request in flight (so retries neither duplicate nor reorder).
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  const generator = new TransactionGenerator({ seed: 1_000 + index, idPrefix: `bench-${index}` });
+  const send = (message: ProducerMessage) => process.send?.(message);
+
+  let queue = Promise.resolve();
+  process.on('message', (command: ProduceCommand) => {
+    queue = queue.then(async () => {
+      try {
+        send(await produceRun(producer, generator, topic, command));
+      } catch (error) {
+        send({ type: 'error', message: (error as Error).message });
+      }
+    });
+  });
+  process.on('disconnect', () => {
+    void queue.then(() => producer.disconnect()).finally(() => process.exit(0));
+  });
+  send({ type: 'ready' });
+}
+
+/** Sends everything due at each tick (so a slow request is caught up on, not lost), in requests of ≤ 4,000. */
+async function produceRun(
+  producer: { send: import('kafkajs').Producer['send'] },
+  generator: TransactionGenerator,
+  topic: string,
+  command: ProduceCommand,
+): Promise<ProducerMessage> {
+  const totals = new Map<string, [number, number]>();
+  const startedAt = Date.now();
+  let sent = 0;
+  while (sent < command.records) {
+    const now = Date.now();
+    const due =
+      command.ratePerSecond === undefined
+        ? command.records
+        : Math.min(command.records, Math.floor(((now - startedAt) * command.ratePerSecond) / 1000));
+    if (due <= sent) {
+      await sleep(PRODUCER_TICK_MS);
+      continue;
+    }
+    const deals: GeneratedTransaction[] = [];
+    for (let i = Math.min(due - sent, MAX_RECORDS_PER_SEND); i > 0; i--) deals.push(generator.next(now));
+    await producer.send({ topic, compression: CompressionTypes.GZIP, messages: deals.map(toMessage) });
+    for (const deal of deals) {
+      const key = totalsKey(deal.branch, deal.currency);
+      const entry = totals.get(key) ?? [0, 0];
+      entry[0] += deal.amount;
+      entry[1]++;
+      totals.set(key, entry);
+    }
+    sent += deals.length;
+  }
+  return {
+    type: 'produced',
+    id: command.id,
+    sent,
+    startedAt,
+    endedAt: Date.now(),
+    totals: [...totals].map(([key, [sum, count]]) => [key, sum, count]),
+  };
+}
+
+// ─── The systems under test ───────────────────────────────────────────────────────────────────────
+
+/** A streaming consumer the harness measures: ours, or the Spark peer. */
+export interface StreamingSystem {
+  readonly name: string;
+  /** What its processes are called in the CPU figures. */
+  readonly cpuRole: string;
+  /** The table where it writes a row per batch: committed_at, record_count, first_record_time, … */
+  readonly batchTable: string;
+  /** Starts reading the topic from its beginning; resolves to the moment it began (epoch ms). */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+  /** Its processes, whose CPU is reported as its own. */
+  processIds(): readonly number[];
+  /** Differences between what it wrote and the producers' ground truth; empty when exact. */
+  verify(db: pg.Client, truth: Totals): Promise<string[]>;
+}
+
+type ConsumerMessage =
+  | { readonly type: 'starting'; readonly at: number }
+  | { readonly type: 'retry'; readonly message: string }
+  | { readonly type: 'stopped'; readonly invocations: number; readonly retries: number }
+  | { readonly type: 'error'; readonly message: string };
+
+/** The ESM emulator invoking the aggregator handler, in a process of its own. */
+export class AggregatorConsumer implements StreamingSystem {
+  readonly name = 'treasury-stream';
+  readonly cpuRole = 'consumer (ESM emulator + handler)';
+  readonly batchTable = 'applied_batch';
+  private child: ChildProcess | undefined;
+
+  constructor(
+    private readonly services: BenchServices,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async start(): Promise<number> {
+    const child = forkRole('consumer', {
+      DATABASE_URL: this.services.databaseUrl,
+      KAFKA_BROKERS: this.services.brokers.join(','),
+      BENCH_TOPIC: BENCH_TOPIC,
+    });
+    this.child = child;
+    child.on('message', (message: ConsumerMessage) => {
+      if (message.type === 'retry') this.log(`consumer: ${message.message}`);
+    });
+    const starting = await nextMessage<ConsumerMessage>(child, (m) => m.type === 'starting', 'consumer');
+    return starting.type === 'starting' ? starting.at : Date.now();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child?.connected) return;
+    const stopped = nextMessage<ConsumerMessage>(child, (m) => m.type === 'stopped', 'consumer').catch(
+      () => undefined,
+    );
+    child.send({ type: 'stop' });
+    await Promise.race([stopped, sleep(30_000)]);
+    await stopChild(child, 5_000);
+  }
+
+  processIds(): readonly number[] {
+    return this.child?.pid === undefined ? [] : [this.child.pid];
+  }
+
+  async verify(db: pg.Client, truth: Totals): Promise<string[]> {
+    const positions = await readPositions(db);
+    return [
+      ...diffTotals(truth, positions, 'produced', 'currency_position'),
+      ...diffTotals(positions, await readFlowTotals(db), 'currency_position', 'transaction_flow'),
+    ];
+  }
+}
+
+async function consumerWorker(): Promise<void> {
+  const send = (message: ConsumerMessage) => process.send?.(message);
+  // As the local runtime sets them: one connection per partition's concurrent invocation, and the
+  // handler's per-batch log lines and metrics off so they do not cost the measurement.
+  process.env.DATABASE_POOL_SIZE = String(BENCH_PARTITIONS + 1);
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
+  const aggregator = await import('../lambda/aggregator/handler.js');
+  const brokers = requiredEnv('KAFKA_BROKERS').split(',');
+  const kafka = new Kafka({
+    clientId: 'esm-emulator',
+    brokers,
+    logLevel: logLevel.WARN,
+    logCreator: quietKafkaLogCreator,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const { clusterId } = await admin.describeCluster();
+  await admin.disconnect();
+  const emulator = new EsmEmulator({
+    kafka,
+    topic: requiredEnv('BENCH_TOPIC'),
+    groupId: 'treasury-stream-bench',
+    eventSourceArn: `arn:aws:kafka:local:000000000000:cluster/treasury-stream-bench/${clusterId}`,
+    bootstrapServers: brokers.join(','),
+    limits: { batchSize: BATCH_SIZE, windowMs: WINDOW_MS, maxBytes: MAX_EVENT_BYTES },
+    startingPosition: 'TRIM_HORIZON',
+    invoke: (event: MSKEvent) => aggregator.handler(event),
+    onRetry: (info) =>
+      send({
+        type: 'retry',
+        message: `partition ${info.partition} from offset ${info.fromOffset} failed (attempt ${info.attempt}): ${(info.error as Error).message}`,
+      }),
+  });
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'stop') return;
+    void (async () => {
+      await emulator.stop();
+      await aggregator.closeConnections();
+      send({ type: 'stopped', invocations: emulator.stats.invocations, retries: emulator.stats.retries });
+      process.exit(0);
+    })();
+  });
+  process.on('disconnect', () => process.exit(1));
+  send({ type: 'starting', at: Date.now() });
+  await emulator.start();
+}
+
+// ─── The steps, the same for every system ─────────────────────────────────────────────────────────
+
+export interface PhaseResult {
+  readonly offeredRate: number;
+  readonly deliveredRate: number;
+  readonly durationMs: number;
+  /** Records whose latency was measured (those produced in the step). */
+  readonly measured: number;
+  readonly p50Ms: number | undefined;
+  readonly p99Ms: number | undefined;
+  readonly maxMs: number | undefined;
+  readonly p50FirstThirdMs: number | undefined;
+  readonly p50LastThirdMs: number | undefined;
+  readonly batches: number;
+  readonly cpu: CpuShares;
+  readonly verdict: SteadyVerdict;
+}
+
+export interface SystemMeasurement {
+  readonly system: string;
+  readonly cpuRole: string;
+  readonly plan: BenchPlan;
+  readonly preloadRecords: number;
+  /** The producers alone (the consumer not yet started), records/s. */
+  readonly producerRate: number;
+  /** The consumer alone on a preloaded topic (see drainRate). */
+  readonly drainRate: number;
+  readonly drainMethod: 'between commits' | 'from start';
+  /** From its start to its last commit of the preload. */
+  readonly drainMs: number;
+  readonly steps: readonly PhaseResult[];
+  /** The highest step rate that held; undefined when none did. */
+  readonly sustainedRate: number | undefined;
+  readonly latency: readonly { readonly fraction: number; readonly phase: PhaseResult }[];
+  /** Differences from the producers' ground truth; empty when the aggregates are exact. */
+  readonly exactness: readonly string[];
+  readonly totalRecords: number;
+  readonly elapsedMs: number;
+}
+
+interface CommittedState {
+  readonly records: number;
+  readonly lastCommittedAt: number | undefined;
+}
+
+async function committedState(db: pg.Client, table: string): Promise<CommittedState> {
+  const result = await db.query<{ records: string; last: Date | null }>(
+    `SELECT coalesce(sum(record_count), 0)::text AS records, max(committed_at) AS last FROM ${table}`,
+  );
+  const row = result.rows[0];
+  return { records: Number(row?.records ?? 0), lastCommittedAt: row?.last?.getTime() };
+}
+
+async function waitForCommitted(
+  db: pg.Client,
+  table: string,
+  records: number,
+  timeoutMs: number,
+): Promise<CommittedState & { readonly drained: boolean }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await committedState(db, table);
+    if (state.records >= records) return { ...state, drained: true };
+    if (Date.now() > deadline) return { ...state, drained: false };
+    await sleep(100);
+  }
+}
+
+async function readBatches(db: pg.Client, table: string, since: number): Promise<BatchTiming[]> {
+  const result = await db.query<{
+    committed_at: Date;
+    record_count: number;
+    first_record_time: Date | null;
+    record_time_histogram: number[] | null;
+  }>(
+    `SELECT committed_at, record_count, first_record_time, record_time_histogram FROM ${table}
+     WHERE last_record_time >= $1`,
+    [new Date(since)],
+  );
+  return result.rows.flatMap((row) =>
+    row.first_record_time && row.record_time_histogram
+      ? [
+          {
+            committedAt: row.committed_at.getTime(),
+            recordCount: row.record_count,
+            firstRecordTime: row.first_record_time.getTime(),
+            histogram: row.record_time_histogram,
+          },
+        ]
+      : [],
+  );
+}
+
+export interface HarnessContext {
+  readonly db: pg.Client;
+  readonly fleet: ProducerFleet;
+  readonly plan: BenchPlan;
+  readonly log: (line: string) => void;
+  /** Names a process for the CPU figures, given the system's own processes. */
+  readonly cpuLabel: (pid: number, comm: string) => string;
+}
+
+// A step's records may still be in flight this long after the producers stop before the step fails.
+const DRAIN_AFTER_STEP_MS = 30_000;
+// The first second of a step is left out of its latency: the consumer may still be finishing the
+// previous step's tail then.
+const STEP_SETTLE_MS = 1_000;
+
+async function runPhase(
+  system: StreamingSystem,
+  context: HarnessContext,
+  cpu: CpuMeter,
+  ratePerSecond: number,
+  durationMs: number,
+): Promise<PhaseResult> {
+  const { db, fleet } = context;
+  cpu.restart();
+  const produced = await fleet.produce(Math.round((ratePerSecond * durationMs) / 1000), ratePerSecond);
+  const shares = cpu.read();
+  const state = await waitForCommitted(db, system.batchTable, fleet.produced, DRAIN_AFTER_STEP_MS);
+  const batches = await readBatches(db, system.batchTable, produced.startedAt);
+  const from = produced.startedAt + STEP_SETTLE_MS;
+  const to = produced.endedAt;
+  const all = latencySample(batches, from, to);
+  const third = (to - from) / 3;
+  const first = latencySample(batches, from, from + third).percentile(0.5);
+  const last = latencySample(batches, to - third, to).percentile(0.5);
+  const phase = {
+    offeredRate: ratePerSecond,
+    deliveredRate: produced.rate,
+    durationMs: produced.endedAt - produced.startedAt,
+    measured: all.count,
+    p50Ms: all.percentile(0.5),
+    p99Ms: all.percentile(0.99),
+    maxMs: all.percentile(1),
+    p50FirstThirdMs: first,
+    p50LastThirdMs: last,
+    batches: batches.length,
+    cpu: shares,
+  };
+  const verdict = judgeSteadyPhase({
+    offeredRate: ratePerSecond,
+    deliveredRate: produced.rate,
+    drained: state.drained,
+    p50FirstThirdMs: first,
+    p50LastThirdMs: last,
+  });
+  if (!state.drained) {
+    // The next step must not start on top of this one's backlog.
+    await waitForCommitted(db, system.batchTable, fleet.produced, 5 * DRAIN_AFTER_STEP_MS);
+  }
+  return { ...phase, verdict };
+}
+
+/**
+ * The same steps for every system: the producers preload the topic alone; the system starts and drains
+ * it; steps at a constant rate, from the lower of the drain and producer rates down by 15 % until one
+ * holds; then 10, 50 and 80 % of that rate for the latency.
+ */
+export async function measureSystem(
+  system: StreamingSystem,
+  context: HarnessContext,
+): Promise<SystemMeasurement> {
+  const { db, fleet, plan, log } = context;
+  const began = Date.now();
+  const cpu = new CpuMeter(context.cpuLabel);
+
+  log(
+    `${system.name}: preloading ${formatCount(plan.preloadRecords)} records with ${plan.producers} producers`,
+  );
+  const preload = await fleet.produce(plan.preloadRecords, undefined);
+  log(`${system.name}: producers alone: ${formatCount(preload.rate)} records/s`);
+
+  const startedAt = await system.start();
+  try {
+    const drained = await waitForCommitted(db, system.batchTable, fleet.produced, 300_000);
+    if (!drained.drained || drained.lastCommittedAt === undefined) {
+      throw new Error(
+        `${system.name} committed ${drained.records} of ${fleet.produced} preloaded records within 300 s`,
+      );
+    }
+    const drainMs = drained.lastCommittedAt - startedAt;
+    const drain = drainRate(await readBatches(db, system.batchTable, 0), startedAt);
+    log(
+      `${system.name}: drained the preload at ${formatCount(drain.rate)} records/s (${drain.method}); ${(drainMs / 1000).toFixed(1)} s from its start to its last commit`,
+    );
+
+    const steps: PhaseResult[] = [];
+    let sustainedRate: number | undefined;
+    for (const rate of stepRates(Math.min(drain.rate, preload.rate), plan.firstStepFraction, plan.maxSteps)) {
+      const step = await runPhase(system, context, cpu, rate, plan.stepMs);
+      steps.push(step);
+      log(
+        `${system.name}: step ${formatCount(rate)} records/s: ${step.verdict.reason}; p99 ${formatMs(step.p99Ms)} ms; CPU ${formatCpu(step.cpu)}`,
+      );
+      if (step.verdict.sustained) {
+        sustainedRate = rate;
+        break;
+      }
+    }
+
+    const base = sustainedRate ?? steps[steps.length - 1]?.offeredRate ?? 1_000;
+    const latency: { fraction: number; phase: PhaseResult }[] = [];
+    for (const fraction of LOAD_FRACTIONS) {
+      const phase = await runPhase(system, context, cpu, Math.round(base * fraction), plan.latencyPhaseMs);
+      latency.push({ fraction, phase });
+      log(
+        `${system.name}: ${Math.round(fraction * 100)} % load (${formatCount(phase.offeredRate)} records/s): p50 ${formatMs(phase.p50Ms)} ms, p99 ${formatMs(phase.p99Ms)} ms`,
+      );
+    }
+    await system.stop();
+    const exactness = await system.verify(db, fleet.totals);
+    return {
+      system: system.name,
+      cpuRole: system.cpuRole,
+      plan,
+      preloadRecords: plan.preloadRecords,
+      producerRate: preload.rate,
+      drainRate: drain.rate,
+      drainMethod: drain.method,
+      drainMs,
+      steps,
+      sustainedRate,
+      latency,
+      exactness,
+      totalRecords: fleet.produced,
+      elapsedMs: Date.now() - began,
+    };
+  } finally {
+    await system.stop();
+  }
+}
+
+/** Where the CPU went at the step above the sustained one (or at the sustained one when it was the first). */
+export function limitNote(measurement: SystemMeasurement): string {
+  const failed = measurement.steps.find((step) => !step.verdict.sustained);
+  const held = measurement.steps.find((step) => step.verdict.sustained);
+  if (!failed && held) {
+    const bound =
+      measurement.drainRate <= measurement.producerRate
+        ? `the consumer's drain rate (${formatCount(measurement.drainRate)} records/s)`
+        : `the producers' own rate (${formatCount(measurement.producerRate)} records/s)`;
+    return (
+      `The first step held, so the figure is a lower bound set by where the search starts: ${bound}. ` +
+      `CPU at that step (% of one core, ${cpus().length * 100} % in all): ${formatCpu(held.cpu)}.`
+    );
+  }
+  if (!failed) return 'No step ran.';
+  return (
+    `At ${formatCount(failed.offeredRate)} records/s ${failed.verdict.reason}. ` +
+    `CPU at that step (% of one core, ${cpus().length * 100} % in all): ${formatCpu(failed.cpu)}.`
+  );
+}
+
+// ─── The section ──────────────────────────────────────────────────────────────────────────────────
+
+/** The process's latest end-to-end measurement: bench/spark.ts sets Spark beside it. */
+let latestMeasurement: { readonly quick: boolean; readonly measurement: SystemMeasurement } | undefined;
+
+export function latestEndToEndMeasurement(quick: boolean): SystemMeasurement | undefined {
+  return latestMeasurement?.quick === quick ? latestMeasurement.measurement : undefined;
+}
+
+/** Labels for the CPU figures: the system's own processes, the producers, the broker, PostgreSQL. */
+export function cpuLabeller(
+  fleet: ProducerFleet,
+  system: StreamingSystem,
+): (pid: number, comm: string) => string {
+  return (pid, comm) => {
+    if (system.processIds().includes(pid)) return system.cpuRole;
+    if (fleet.pids.includes(pid)) return 'producers';
+    if (comm === 'java') return 'Kafka broker';
+    if (comm.startsWith('postgres')) return 'PostgreSQL';
+    if (pid === process.pid) return 'bench harness';
+    return 'other bench processes';
+  };
+}
+
+/** Runs our pipeline through the steps on a broker and a database of its own. */
+export async function measureEndToEnd(options: SectionOptions): Promise<SystemMeasurement> {
+  const { log } = options;
+  const plan = benchPlan(options.quick);
+  const services = await startBenchServices(log);
+  let fleet: ProducerFleet | undefined;
+  const db = new pg.Client({ connectionString: services.databaseUrl });
+  try {
+    await db.connect();
+    fleet = await ProducerFleet.start(plan.producers, services.brokers, BENCH_TOPIC);
+    const system = new AggregatorConsumer(services, log);
+    const measurement = await measureSystem(system, {
+      db,
+      fleet,
+      plan,
+      log,
+      cpuLabel: cpuLabeller(fleet, system),
+    });
+    latestMeasurement = { quick: options.quick, measurement };
+    return measurement;
+  } finally {
+    await fleet?.stop();
+    await db.end().catch(() => undefined);
+    await services.stop();
+  }
+}
+
+export function machineDescription(): string {
+  const model = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${cpus().length} × ${model}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, Kafka ${KAFKA_VERSION} (one KRaft broker, 1 GB heap), embedded PostgreSQL`;
+}
+
+function met(ok: boolean | undefined): string {
+  return ok === undefined ? 'not measured' : ok ? '**met**' : '**not met**';
+}
+
+export function stepsTable(steps: readonly PhaseResult[]): string[] {
+  return [
+    '| offered records/s | delivered | p50 ms | p99 ms | median, first → last third | verdict |',
+    '| ---: | ---: | ---: | ---: | --- | --- |',
+    ...steps.map(
+      (step) =>
+        `| ${formatCount(step.offeredRate)} | ${formatCount(step.deliveredRate)} | ${formatMs(step.p50Ms)} | ${formatMs(step.p99Ms)} | ${formatMs(step.p50FirstThirdMs)} → ${formatMs(step.p50LastThirdMs)} | ${step.verdict.sustained ? 'held' : `not held: ${step.verdict.reason}`} |`,
+    ),
+  ];
+}
+
+export function latencyTable(measurement: SystemMeasurement): string[] {
+  return [
+    '| load | offered records/s | records measured | p50 ms | p99 ms | max ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...measurement.latency.map(
+      ({ fraction, phase }) =>
+        `| ${Math.round(fraction * 100)} % | ${formatCount(phase.offeredRate)} | ${formatCount(phase.measured)} | ${formatMs(phase.p50Ms)} | ${formatMs(phase.p99Ms)} | ${formatMs(phase.maxMs)} |`,
+    ),
+  ];
+}
+
+export function latencyAt(measurement: SystemMeasurement, fraction: number): PhaseResult | undefined {
+  return measurement.latency.find((entry) => entry.fraction === fraction)?.phase;
+}
+
+export function endToEndFigures(m: SystemMeasurement, prefix: string): Record<string, number | string> {
+  const figures: Record<string, number | string> = {
+    [`${prefix}.sustainedRecordsPerSecond`]: m.sustainedRate ?? 'none',
+    [`${prefix}.drainRecordsPerSecond`]: Math.round(m.drainRate),
+    [`${prefix}.producerRecordsPerSecond`]: Math.round(m.producerRate),
+    [`${prefix}.exact`]: m.exactness.length === 0 ? 'yes' : 'no',
+  };
+  for (const { fraction, phase } of m.latency) {
+    const load = `load${Math.round(fraction * 100)}`;
+    figures[`${prefix}.${load}.recordsPerSecond`] = phase.offeredRate;
+    figures[`${prefix}.${load}.p50Ms`] = phase.p50Ms ?? 'none';
+    figures[`${prefix}.${load}.p99Ms`] = phase.p99Ms ?? 'none';
+  }
+  return figures;
+}
+
+/** The drain, as a sentence; the method depends on how many batches the consumer took it in. */
+export function drainSentence(m: SystemMeasurement): string {
+  const how =
+    m.drainMethod === 'between commits'
+      ? 'from its first commit to the one that reached 90 %'
+      : 'from its start to its last commit, the preload having gone in one batch';
+  return (
+    `Drain of ${formatCount(m.preloadRecords)} preloaded records, the consumer alone: ${formatCount(m.drainRate)} records/s (${how}; ` +
+    `${(m.drainMs / 1000).toFixed(1)} s from its start to its last commit). The producers alone: ${formatCount(m.producerRate)} records/s.`
+  );
+}
+
+/** The consumer's CPU per 1,000 records at 80 % load: its cost, whatever else shares the machine. */
+export function consumerCost(m: SystemMeasurement): number | undefined {
+  const phase = latencyAt(m, 0.8);
+  return phase === undefined ? undefined : cpuMsPerThousand(phase.cpu[m.cpuRole], phase.offeredRate);
+}
+
+function endToEndMarkdown(m: SystemMeasurement, quick: boolean): string {
+  const half = latencyAt(m, 0.5);
+  const rateMet = m.sustainedRate === undefined ? false : m.sustainedRate >= TARGET_RECORDS_PER_SECOND;
+  const p99Met = half?.p99Ms === undefined ? undefined : half.p99Ms <= TARGET_P99_AT_HALF_LOAD_MS;
+  const cost = consumerCost(m);
+  const eighty = latencyAt(m, 0.8);
+  return [
+    `### End to end, locally${quick ? ' (quick run: short steps, indicative only)' : ''}`,
+    '',
+    `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch, so partition 0 gets half the records) → ESM emulator (batch size ${formatCount(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, 6 MB) → aggregator handler → PostgreSQL. ` +
+      `${m.plan.producers} producer processes (kafkajs, idempotent, gzip, ≤ ${formatCount(MAX_RECORDS_PER_SEND)} records a request, a request every ${PRODUCER_TICK_MS} ms), the consumer in a process of its own. ` +
+      "Latency is produce → commit per record: applied_batch.committed_at − the record's Kafka timestamp, from the 5 ms histogram the handler writes with each batch (a record counts from its bucket's start, so up to 5 ms high). " +
+      'The rate is the highest step, offered at a constant rate by the producers, that the pipeline held: everything committed and latency flat from the first third of the step to the last.',
+    '',
+    '| figure | measured | target | |',
+    '| --- | ---: | ---: | --- |',
+    `| highest sustained rate | ${m.sustainedRate === undefined ? 'none held' : `${formatCount(m.sustainedRate)} records/s`} | ≥ ${formatCount(TARGET_RECORDS_PER_SECOND)} records/s | ${met(rateMet)} |`,
+    `| p99 produce → commit at 50 % load | ${formatMs(half?.p99Ms)} ms | ≤ ${formatCount(TARGET_P99_AT_HALF_LOAD_MS)} ms (window + 250 ms) | ${met(p99Met)} |`,
+    `| aggregates equal the producers' ground truth | ${m.exactness.length === 0 ? 'yes' : `no (${m.exactness.length} differences)`} | exact | ${met(m.exactness.length === 0)} |`,
+    '',
+    ...latencyTable(m),
+    '',
+    `Search for the sustained rate (steps of ${m.plan.stepMs / 1000} s, from the lower of the drain rate and the producers' rate, down by 15 %):`,
+    '',
+    ...stepsTable(m.steps),
+    '',
+    drainSentence(m),
+    cost === undefined || eighty === undefined
+      ? ''
+      : `The consumer process spent ${cost.toFixed(1)} ms of CPU per 1,000 records at 80 % load (CPU then: ${formatCpu(eighty.cpu)}).`,
+    '',
+    `What limits it: ${limitNote(m)}`,
+    '',
+    ...m.exactness.slice(0, 5).map((line) => `- MISMATCH ${line}`),
+    `Machine: ${machineDescription()}. Other engineers' tests and soaks were running on the same two cores ` +
+      '("other work on the machine" above), so these figures are noisy; ' +
+      `${formatCount(m.totalRecords)} records in ${(m.elapsedMs / 1000).toFixed(0)} s.`,
+    '',
+  ].join('\n');
+}
+
+/** Issue 5 part 3, as bench/run.ts calls it. */
+export async function runEndToEndSection(options: SectionOptions): Promise<SectionResult> {
+  const measurement = await measureEndToEnd(options);
+  return {
+    markdown: endToEndMarkdown(measurement, options.quick),
+    figures: endToEndFigures(measurement, 'e2e'),
+  };
+}
+
+// ─── Entry points ─────────────────────────────────────────────────────────────────────────────────
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+}
+
+const role = process.env.BENCH_E2E_ROLE;
+if (role === 'producer' || role === 'consumer') {
+  const worker = role === 'producer' ? producerWorker : consumerWorker;
+  worker().catch((error: unknown) => {
+    process.send?.({ type: 'error', message: (error as Error).stack ?? String(error) });
+    process.exitCode = 1;
+    process.disconnect?.();
+  });
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const quick = process.argv.includes('--quick');
+  const result = await runEndToEndSection({ quick, log: (line) => console.error(line) });
+  console.log(result.markdown);
+  console.log(JSON.stringify(result.figures, null, 2));
+}
