@@ -70,6 +70,7 @@ describe('the consumer killed with SIGKILL at random points of a live stream, th
     expect(last.code, last.output).toBe(0);
     expect(producer.failures).toEqual([]);
     expect(topicContents.duplicateIds).toEqual([]);
+    expect(topicContents.notDeals).toBe(0);
     expect(topicContents.truth).toEqual(producer.truth);
     await expectExactTotals(database.pool, producer.truth, topic, topicContents.ends);
   });

@@ -1,75 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { expect } from 'vitest';
+import { readTopicContents, type TopicContents } from '../../../../local/topic-truth.js';
 import { readFlowTotals, readPositions } from '../../../../local/totals.js';
-import { addToTruth, type Truth } from '../../support/records.js';
+import { testKafka } from '../../support/kafka.js';
+import type { Truth } from '../../support/records.js';
 
-/** What the topic holds, read back from offset 0 to the end, without the code under test. */
-export interface TopicContents {
-  /** Sum and count per branch × currency of the generated deals in the topic. */
-  readonly truth: Truth;
-  /** End offset (high watermark) per partition. */
-  readonly ends: ReadonlyMap<number, number>;
-  readonly records: number;
-  /** Ids found more than once: a deal the producer wrote twice. */
-  readonly duplicateIds: readonly string[];
-}
-
-/**
- * Reads the whole topic with a consumer group of its own. Deals are parsed with JSON.parse and summed
- * in bigint cents here, not by the aggregator's code, so that the comparison is with an independent
- * count. Only generated deals (whole-unit amounts) are expected in the topics this is used on.
- */
-export async function readTopic(brokers: readonly string[], topic: string): Promise<TopicContents> {
-  const kafka = new Kafka({
-    clientId: 'fault-test-verifier',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map(
-    (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)] as const),
-  );
-  await admin.disconnect();
-  const remaining = new Map([...ends].filter(([, end]) => end > 0));
-  const truth: Truth = new Map();
-  const seen = new Set<string>();
-  const duplicateIds: string[] = [];
-  let records = 0;
-  if (remaining.size > 0) {
-    const consumer = kafka.consumer({ groupId: `verify-${topic}-${randomBytes(4).toString('hex')}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              const end = remaining.get(batch.partition);
-              if (end === undefined || Number(message.offset) >= end) continue;
-              records++;
-              const deal = JSON.parse(message.value?.toString() ?? 'null') as {
-                id: string;
-                branch: string;
-                currency: string;
-                amount: number;
-              };
-              if (!Number.isInteger(deal.amount)) throw new Error(`not a generated deal: ${message.value}`);
-              addToTruth(truth, deal.branch, deal.currency, deal.amount);
-              if (seen.has(deal.id)) duplicateIds.push(deal.id);
-              seen.add(deal.id);
-              if (Number(message.offset) + 1 >= end) remaining.delete(batch.partition);
-            }
-            if (remaining.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-    });
-    await consumer.disconnect();
-  }
-  return { truth, ends, records, duplicateIds };
+/** The topic read back from its first offset: the ground truth when the producer's count is in doubt. */
+export function readTopic(brokers: readonly string[], topic: string): Promise<TopicContents> {
+  return readTopicContents(testKafka(brokers.join(',')), topic);
 }
 
 /**
