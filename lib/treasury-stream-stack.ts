@@ -87,6 +87,11 @@ export class TreasuryStreamStack extends Stack {
       `${database.instance.dbInstanceEndpointAddress}:${database.instance.dbInstanceEndpointPort}`,
       'PostgreSQL host:port (database "treasury", TLS required)',
     );
+    output(
+      'DatabaseInstanceId',
+      database.instance.instanceIdentifier,
+      'RDS instance, for snapshots and the console',
+    );
     output('AdminSecretArn', database.adminSecret.secretArn, 'Secret of the database administrator');
     output('AggregatorSecretArn', database.aggregatorSecret.secretArn, "Secret of the aggregator's role");
     output(
