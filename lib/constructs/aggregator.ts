@@ -3,15 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import type { ProvisionedPollers } from '../config.js';
 import { type Database, LAMBDA_CA_BUNDLE } from './database.js';
 import type { Network } from './network.js';
 import { PipelineFunction } from './pipeline-function.js';
 import type { Streaming } from './streaming.js';
-
-export interface ProvisionedPollersProps {
-  readonly minimum: number;
-  readonly maximum: number;
-}
 
 export interface AggregatorProps {
   readonly network: Network;
@@ -29,7 +25,7 @@ export interface AggregatorProps {
    * Provisioned mode for the event source mapping. Only in this mode does Lambda offer a retry
    * limit, bisection and an on-failure destination for Kafka. @default on-demand mode
    */
-  readonly provisionedPollers?: ProvisionedPollersProps;
+  readonly provisionedPollers?: ProvisionedPollers;
   /** Retries before a batch goes to the failure bucket (provisioned mode only). @default 10 */
   readonly maxRetryAttempts?: number;
   /** Delete the failure bucket and its objects with the stack. @default false */
