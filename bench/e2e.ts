@@ -77,8 +77,8 @@ export function benchPlan(quick: boolean): BenchPlan {
   return quick
     ? {
         producers: 2,
-        preloadRecords: 150_000,
-        stepMs: 6_000,
+        preloadRecords: 100_000,
+        stepMs: 8_000,
         maxSteps: 2,
         firstStepFraction: 0.5,
         latencyPhaseMs: 5_000,
@@ -153,6 +153,35 @@ export function latencySample(batches: readonly BatchTiming[], from: number, to:
   return sample;
 }
 
+/**
+ * How much the age of each batch's oldest record at its commit (committed_at − first_record_time) grew
+ * over [from, to), by a least-squares line through the batches whose oldest record was produced then.
+ * A consumer that keeps up commits every batch at about the same age (window or trigger, plus its
+ * work); one slower than the offered rate falls behind steadily, so the age grows by (1 − capacity /
+ * rate) per second. Unlike the latency of single records, which rises and falls with every window
+ * (a sawtooth), the oldest record's age is flat when all is well, so a short step can be judged.
+ */
+export function oldestAgeGrowth(
+  batches: readonly BatchTiming[],
+  from: number,
+  to: number,
+): { readonly growthMs: number; readonly batches: number } | undefined {
+  const points = batches
+    .filter((batch) => batch.firstRecordTime >= from && batch.firstRecordTime < to)
+    .map((batch) => ({ x: batch.committedAt, y: batch.committedAt - batch.firstRecordTime }));
+  if (points.length < 3) return undefined;
+  const meanX = points.reduce((sum, p) => sum + p.x, 0) / points.length;
+  const meanY = points.reduce((sum, p) => sum + p.y, 0) / points.length;
+  let covariance = 0;
+  let variance = 0;
+  for (const p of points) {
+    covariance += (p.x - meanX) * (p.y - meanY);
+    variance += (p.x - meanX) ** 2;
+  }
+  if (variance === 0) return undefined;
+  return { growthMs: (covariance / variance) * (to - from), batches: points.length };
+}
+
 export interface SteadyVerdict {
   readonly sustained: boolean;
   /** What stopped it: the producers could not offer the rate, or the consumer fell behind. */
@@ -165,19 +194,17 @@ export const MIN_DELIVERED_SHARE = 0.97;
 
 /**
  * A rate is sustained when the producers offered it, everything was committed soon after they
- * stopped, and latency did not grow across the step. A consumer slower than the offered rate falls
- * behind steadily, so its latency grows by (1 − capacity/rate) per second of the step: comparing the
- * median of the first and the last third detects a shortfall of a few percent in a 20 s step, while
- * the allowance absorbs the batch-to-batch jitter of a 2 s window.
+ * stopped, and the oldest record's age at commit did not grow across the step by more than 5 % of the
+ * step (a consumer at least 95 % as fast as the rate) or 500 ms (jitter of a busy machine).
  */
 export function judgeSteadyPhase(input: {
   readonly offeredRate: number;
   readonly deliveredRate: number;
   readonly drained: boolean;
-  readonly p50FirstThirdMs: number | undefined;
-  readonly p50LastThirdMs: number | undefined;
+  readonly spanMs: number;
+  readonly growthMs: number | undefined;
 }): SteadyVerdict {
-  const { offeredRate, deliveredRate, drained, p50FirstThirdMs: first, p50LastThirdMs: last } = input;
+  const { offeredRate, deliveredRate, drained, spanMs, growthMs } = input;
   if (!drained) {
     return {
       sustained: false,
@@ -192,22 +219,18 @@ export function judgeSteadyPhase(input: {
       reason: `the producers offered only ${formatCount(deliveredRate)} records/s`,
     };
   }
-  if (first === undefined || last === undefined) {
-    return { sustained: false, limitedBy: undefined, reason: 'no latency measured' };
+  if (growthMs === undefined) {
+    return { sustained: false, limitedBy: undefined, reason: 'too few batches to judge' };
   }
-  const allowance = Math.max(750, 0.25 * first);
-  if (last - first > allowance) {
+  const allowance = Math.max(500, 0.05 * spanMs);
+  if (growthMs > allowance) {
     return {
       sustained: false,
       limitedBy: 'consumer',
-      reason: `latency grew across the step (median ${formatCount(first)} → ${formatCount(last)} ms): the consumer fell behind`,
+      reason: `the consumer fell behind: its oldest record's age at commit grew by ${formatCount(growthMs)} ms over the step`,
     };
   }
-  return {
-    sustained: true,
-    limitedBy: undefined,
-    reason: `kept up (median ${formatCount(first)} → ${formatCount(last)} ms)`,
-  };
+  return { sustained: true, limitedBy: undefined, reason: 'kept up' };
 }
 
 /**
@@ -248,16 +271,41 @@ export function cpuMsPerThousand(
   return (10 * sharePercent) / (ratePerSecond / 1000);
 }
 
-/** The rates the search tries, highest first, rounded to 1,000 records/s. */
-export function stepRates(seed: number, firstFraction: number, steps: number, factor = 0.85): number[] {
-  const rates: number[] = [];
-  let rate = seed * firstFraction;
-  for (let i = 0; i < steps; i++) {
-    const rounded = Math.max(1_000, Math.round(rate / 1_000) * 1_000);
-    if (rates[rates.length - 1] !== rounded) rates.push(rounded);
-    rate *= factor;
+/**
+ * The next rate to try in the search for the highest sustained rate: while every step failed, down by
+ * `factor`; while every step held, up by 1/`factor` (never past `ceiling`, the producers' own rate);
+ * once a held rate and a failed one above it bracket the answer, halfway between them until they are
+ * within 10 %. Undefined when the search is over.
+ */
+export function nextStepRate(
+  tried: readonly { readonly rate: number; readonly held: boolean }[],
+  ceiling: number,
+  factor = 0.85,
+): number | undefined {
+  if (tried.length === 0) return undefined;
+  const held = tried.filter((step) => step.held).map((step) => step.rate);
+  const highestHeld = held.length > 0 ? Math.max(...held) : undefined;
+  // A failure below a held rate is noise (a busy moment on the machine): it brackets nothing.
+  const failed = tried
+    .filter((step) => !step.held && (highestHeld === undefined || step.rate > highestHeld))
+    .map((step) => step.rate);
+  const lowestFailed = failed.length > 0 ? Math.min(...failed) : undefined;
+  let next: number;
+  if (highestHeld !== undefined && lowestFailed !== undefined) {
+    if (lowestFailed <= highestHeld * 1.1) return undefined;
+    next = (highestHeld + lowestFailed) / 2;
+  } else if (highestHeld !== undefined) {
+    if (highestHeld >= ceiling) return undefined;
+    next = Math.min(highestHeld / factor, ceiling);
+  } else {
+    next = Math.min(...tried.map((step) => step.rate)) * factor;
   }
-  return rates;
+  const rounded = roundRate(next);
+  return tried.some((step) => step.rate === rounded) ? undefined : rounded;
+}
+
+function roundRate(rate: number): number {
+  return Math.max(1_000, Math.round(rate / 1_000) * 1_000);
 }
 
 export function formatCount(value: number): string {
@@ -818,8 +866,8 @@ export interface PhaseResult {
   readonly p50Ms: number | undefined;
   readonly p99Ms: number | undefined;
   readonly maxMs: number | undefined;
-  readonly p50FirstThirdMs: number | undefined;
-  readonly p50LastThirdMs: number | undefined;
+  /** Growth of the oldest record's age at commit over the step (see oldestAgeGrowth). */
+  readonly growthMs: number | undefined;
   readonly batches: number;
   readonly cpu: CpuShares;
   readonly verdict: SteadyVerdict;
@@ -931,9 +979,7 @@ async function runPhase(
   const from = produced.startedAt + STEP_SETTLE_MS;
   const to = produced.endedAt;
   const all = latencySample(batches, from, to);
-  const third = (to - from) / 3;
-  const first = latencySample(batches, from, from + third).percentile(0.5);
-  const last = latencySample(batches, to - third, to).percentile(0.5);
+  const growth = oldestAgeGrowth(batches, from, to);
   const phase = {
     offeredRate: ratePerSecond,
     deliveredRate: produced.rate,
@@ -942,8 +988,7 @@ async function runPhase(
     p50Ms: all.percentile(0.5),
     p99Ms: all.percentile(0.99),
     maxMs: all.percentile(1),
-    p50FirstThirdMs: first,
-    p50LastThirdMs: last,
+    growthMs: growth?.growthMs,
     batches: batches.length,
     cpu: shares,
   };
@@ -951,8 +996,8 @@ async function runPhase(
     offeredRate: ratePerSecond,
     deliveredRate: produced.rate,
     drained: state.drained,
-    p50FirstThirdMs: first,
-    p50LastThirdMs: last,
+    spanMs: to - from,
+    growthMs: growth?.growthMs,
   });
   if (!state.drained) {
     // The next step must not start on top of this one's backlog.
@@ -996,16 +1041,19 @@ export async function measureSystem(
 
     const steps: PhaseResult[] = [];
     let sustainedRate: number | undefined;
-    for (const rate of stepRates(Math.min(drain.rate, preload.rate), plan.firstStepFraction, plan.maxSteps)) {
+    const ceiling = preload.rate;
+    let rate: number | undefined = roundRate(Math.min(drain.rate, ceiling) * plan.firstStepFraction);
+    while (rate !== undefined && steps.length < plan.maxSteps) {
       const step = await runPhase(system, context, cpu, rate, plan.stepMs);
       steps.push(step);
       log(
         `${system.name}: step ${formatCount(rate)} records/s: ${step.verdict.reason}; p99 ${formatMs(step.p99Ms)} ms; CPU ${formatCpu(step.cpu)}`,
       );
-      if (step.verdict.sustained) {
-        sustainedRate = rate;
-        break;
-      }
+      if (step.verdict.sustained) sustainedRate = Math.max(sustainedRate ?? 0, rate);
+      rate = nextStepRate(
+        steps.map((s) => ({ rate: s.offeredRate, held: s.verdict.sustained })),
+        ceiling,
+      );
     }
 
     const base = sustainedRate ?? steps[steps.length - 1]?.offeredRate ?? 1_000;
@@ -1040,24 +1088,28 @@ export async function measureSystem(
   }
 }
 
-/** Where the CPU went at the step above the sustained one (or at the sustained one when it was the first). */
+/** What stopped the search: the lowest failed step above the sustained rate, and where the CPU went. */
 export function limitNote(measurement: SystemMeasurement): string {
-  const failed = measurement.steps.find((step) => !step.verdict.sustained);
-  const held = measurement.steps.find((step) => step.verdict.sustained);
-  if (!failed && held) {
-    const bound =
-      measurement.drainRate <= measurement.producerRate
-        ? `the consumer's drain rate (${formatCount(measurement.drainRate)} records/s)`
-        : `the producers' own rate (${formatCount(measurement.producerRate)} records/s)`;
+  const sustained = measurement.sustainedRate ?? 0;
+  const cores = `% of one core, ${cpus().length * 100} % in all`;
+  const failedAbove = measurement.steps
+    .filter((step) => !step.verdict.sustained && step.offeredRate > sustained)
+    .sort((a, b) => a.offeredRate - b.offeredRate)[0];
+  if (failedAbove) {
     return (
-      `The first step held, so the figure is a lower bound set by where the search starts: ${bound}. ` +
-      `CPU at that step (% of one core, ${cpus().length * 100} % in all): ${formatCpu(held.cpu)}.`
+      `At ${formatCount(failedAbove.offeredRate)} records/s ${failedAbove.verdict.reason}. ` +
+      `CPU at that step (${cores}): ${formatCpu(failedAbove.cpu)}.`
     );
   }
-  if (!failed) return 'No step ran.';
+  const top = measurement.steps.find((step) => step.offeredRate === measurement.sustainedRate);
+  if (!top) return 'No step ran.';
+  const stop =
+    sustained >= Math.round(measurement.producerRate / 1_000) * 1_000
+      ? `the producers' own rate (${formatCount(measurement.producerRate)} records/s with the machine to themselves)`
+      : `the search's step limit (${measurement.plan.maxSteps})`;
   return (
-    `At ${formatCount(failed.offeredRate)} records/s ${failed.verdict.reason}. ` +
-    `CPU at that step (% of one core, ${cpus().length * 100} % in all): ${formatCpu(failed.cpu)}.`
+    `Every step held, up to ${stop}: the figure is a lower bound. ` +
+    `CPU at the highest step (${cores}): ${formatCpu(top.cpu)}.`
   );
 }
 
@@ -1123,11 +1175,11 @@ function met(ok: boolean | undefined): string {
 
 export function stepsTable(steps: readonly PhaseResult[]): string[] {
   return [
-    '| offered records/s | delivered | p50 ms | p99 ms | median, first → last third | verdict |',
+    "| offered records/s | delivered | p50 ms | p99 ms | growth of the oldest record's age, ms | verdict |",
     '| ---: | ---: | ---: | ---: | --- | --- |',
     ...steps.map(
       (step) =>
-        `| ${formatCount(step.offeredRate)} | ${formatCount(step.deliveredRate)} | ${formatMs(step.p50Ms)} | ${formatMs(step.p99Ms)} | ${formatMs(step.p50FirstThirdMs)} → ${formatMs(step.p50LastThirdMs)} | ${step.verdict.sustained ? 'held' : `not held: ${step.verdict.reason}`} |`,
+        `| ${formatCount(step.offeredRate)} | ${formatCount(step.deliveredRate)} | ${formatMs(step.p50Ms)} | ${formatMs(step.p99Ms)} | ${step.growthMs === undefined ? '–' : formatCount(step.growthMs)} | ${step.verdict.sustained ? 'held' : `not held: ${step.verdict.reason}`} |`,
     ),
   ];
 }
