@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateBatch } from '../../lambda/domain/aggregate.js';
-import { decodeTransactionFast, scanCanonicalTransaction } from '../../lambda/domain/fast-decode.js';
+import {
+  type DealValidation,
+  decodeDealFast,
+  decodeTransactionFast,
+  scanCanonicalTransaction,
+} from '../../lambda/domain/fast-decode.js';
 import { DEFAULT_BRANCHES, DEFAULT_CURRENCIES, TransactionGenerator } from '../../lambda/domain/generator.js';
 import type { KafkaRecord } from '../../lambda/domain/kafka-record.js';
 import { CentsSum } from '../../lambda/domain/money.js';
@@ -356,6 +361,7 @@ interface Mismatch {
   readonly index: number;
   readonly value: string;
   readonly fast: Validation;
+  readonly deal: DealValidation;
   readonly plain: Validation;
 }
 
@@ -370,14 +376,25 @@ function sameValidation(a: Validation, b: Validation): boolean {
   );
 }
 
-describe('decodeTransactionFast', () => {
-  it('gives what decodeTransaction gives for tens of thousands of random and malformed values', () => {
+/** The same decision and reason, and for an accepted value the same branch, currency and amount. */
+function sameDeal(deal: DealValidation, plain: Validation): boolean {
+  if (!deal.ok || !plain.ok) return !deal.ok && !plain.ok && deal.reason === plain.reason;
+  return (
+    deal.value.branch === plain.value.branch &&
+    deal.value.currency === plain.value.currency &&
+    Object.is(deal.value.amountCents, plain.value.amountCents)
+  );
+}
+
+describe('decodeTransactionFast and decodeDealFast', () => {
+  it('give what decodeTransaction gives for tens of thousands of random and malformed values', () => {
     // Prepare
     const seed = 20_261_124;
     const cases = new Cases(seed);
     const mismatches: Mismatch[] = [];
     const ruleSets = [DEFAULT_RULES, DEFAULT_RULES, TIGHT_RULES, WIDE_RULES, SMALL_VALUE_RULES];
     const fastSums = new Map<string, CentsSum>();
+    const dealSums = new Map<string, CentsSum>();
     const plainSums = new Map<string, CentsSum>();
     let scanned = 0;
     let accepted = 0;
@@ -390,14 +407,17 @@ describe('decodeTransactionFast', () => {
       const rules = cases.pick(ruleSets);
       if (bytes !== undefined && scanCanonicalTransaction(bytes, rules) !== undefined) scanned++;
       const fast = decodeTransactionFast(bytes, rules);
+      const deal = decodeDealFast(bytes, rules);
       const plain = decodeTransaction(bytes, rules);
-      if (!sameValidation(fast, plain)) {
-        mismatches.push({ seed, index, value: Buffer.from(bytes ?? []).toString('latin1'), fast, plain });
+      if (!sameValidation(fast, plain) || !sameDeal(deal, plain)) {
+        const value = Buffer.from(bytes ?? []).toString('latin1');
+        mismatches.push({ seed, index, value, fast, deal, plain });
       }
       if (plain.ok) accepted++;
       else reasons.add(plain.reason.replace(/[\d"].*$/, ''));
       for (const [result, sums] of [
         [fast, fastSums],
+        [deal, dealSums],
         [plain, plainSums],
       ] as const) {
         if (!result.ok) continue;
@@ -413,6 +433,7 @@ describe('decodeTransactionFast', () => {
     const decimals = (sums: Map<string, CentsSum>) =>
       new Map([...sums].map(([key, sum]) => [key, sum.toDecimal()]));
     expect(decimals(fastSums)).toEqual(decimals(plainSums));
+    expect(decimals(dealSums)).toEqual(decimals(plainSums));
     // The cases reach both paths and many distinct rejections, or the comparison proves little.
     expect(scanned).toBeGreaterThan(total * 0.3);
     expect(accepted - scanned).toBeGreaterThan(total * 0.05);
@@ -467,9 +488,12 @@ describe('decodeTransactionFast', () => {
 
     // Act
     const fast = decodeTransactionFast(value);
+    const deal = decodeDealFast(value);
 
     // Assess
-    expect(fast).toEqual(decodeTransaction(value));
+    const plain = decodeTransaction(value);
+    expect(fast).toEqual(plain);
+    expect(sameDeal(deal, plain)).toBe(true);
   });
 
   it('checks an interned branch name against the rules of each call', () => {
