@@ -165,7 +165,7 @@ export function oldestAgeGrowth(
   batches: readonly BatchTiming[],
   from: number,
   to: number,
-): { readonly growthMs: number; readonly batches: number } | undefined {
+): { readonly growthMs: number; readonly medianAgeMs: number; readonly batches: number } | undefined {
   const points = batches
     .filter((batch) => batch.firstRecordTime >= from && batch.firstRecordTime < to)
     .map((batch) => ({ x: batch.committedAt, y: batch.committedAt - batch.firstRecordTime }));
@@ -179,7 +179,9 @@ export function oldestAgeGrowth(
     variance += (p.x - meanX) ** 2;
   }
   if (variance === 0) return undefined;
-  return { growthMs: (covariance / variance) * (to - from), batches: points.length };
+  const ages = points.map((p) => p.y).sort((a, b) => a - b);
+  const medianAgeMs = ages[Math.floor(ages.length / 2)] ?? 0;
+  return { growthMs: (covariance / variance) * (to - from), medianAgeMs, batches: points.length };
 }
 
 export interface SteadyVerdict {
@@ -193,9 +195,17 @@ export interface SteadyVerdict {
 export const MIN_DELIVERED_SHARE = 0.97;
 
 /**
+ * A batch's oldest record waits at most one window (or trigger) to be batched, plus the batch's work:
+ * when the median batch commits its oldest record later than two windows and a second, records are
+ * queueing, even if the queue happens not to grow during the step.
+ */
+export const MAX_MEDIAN_OLDEST_AGE_MS = 2 * WINDOW_MS + 1_000;
+
+/**
  * A rate is sustained when the producers offered it, everything was committed soon after they
- * stopped, and the oldest record's age at commit did not grow across the step by more than 5 % of the
- * step (a consumer at least 95 % as fast as the rate) or 500 ms (jitter of a busy machine).
+ * stopped, the oldest record's age at commit did not grow across the step by more than 5 % of the
+ * step (a consumer at least 95 % as fast as the rate) or 500 ms (jitter of a busy machine), and the
+ * median batch's oldest record was at most MAX_MEDIAN_OLDEST_AGE_MS old at its commit.
  */
 export function judgeSteadyPhase(input: {
   readonly offeredRate: number;
@@ -203,8 +213,9 @@ export function judgeSteadyPhase(input: {
   readonly drained: boolean;
   readonly spanMs: number;
   readonly growthMs: number | undefined;
+  readonly medianAgeMs: number | undefined;
 }): SteadyVerdict {
-  const { offeredRate, deliveredRate, drained, spanMs, growthMs } = input;
+  const { offeredRate, deliveredRate, drained, spanMs, growthMs, medianAgeMs } = input;
   if (!drained) {
     return {
       sustained: false,
@@ -219,7 +230,7 @@ export function judgeSteadyPhase(input: {
       reason: `the producers offered only ${formatCount(deliveredRate)} records/s`,
     };
   }
-  if (growthMs === undefined) {
+  if (growthMs === undefined || medianAgeMs === undefined) {
     return { sustained: false, limitedBy: undefined, reason: 'too few batches to judge' };
   }
   const allowance = Math.max(500, 0.05 * spanMs);
@@ -228,6 +239,13 @@ export function judgeSteadyPhase(input: {
       sustained: false,
       limitedBy: 'consumer',
       reason: `the consumer fell behind: its oldest record's age at commit grew by ${formatCount(growthMs)} ms over the step`,
+    };
+  }
+  if (medianAgeMs > MAX_MEDIAN_OLDEST_AGE_MS) {
+    return {
+      sustained: false,
+      limitedBy: 'consumer',
+      reason: `records queued: the median batch committed its oldest record ${formatCount(medianAgeMs)} ms after it was produced`,
     };
   }
   return { sustained: true, limitedBy: undefined, reason: 'kept up' };
@@ -866,8 +884,9 @@ export interface PhaseResult {
   readonly p50Ms: number | undefined;
   readonly p99Ms: number | undefined;
   readonly maxMs: number | undefined;
-  /** Growth of the oldest record's age at commit over the step (see oldestAgeGrowth). */
+  /** Growth of the oldest record's age at commit over the step, and its median (see oldestAgeGrowth). */
   readonly growthMs: number | undefined;
+  readonly medianAgeMs: number | undefined;
   readonly batches: number;
   readonly cpu: CpuShares;
   readonly verdict: SteadyVerdict;
@@ -989,6 +1008,7 @@ async function runPhase(
     p99Ms: all.percentile(0.99),
     maxMs: all.percentile(1),
     growthMs: growth?.growthMs,
+    medianAgeMs: growth?.medianAgeMs,
     batches: batches.length,
     cpu: shares,
   };
@@ -998,6 +1018,7 @@ async function runPhase(
     drained: state.drained,
     spanMs: to - from,
     growthMs: growth?.growthMs,
+    medianAgeMs: growth?.medianAgeMs,
   });
   if (!state.drained) {
     // The next step must not start on top of this one's backlog.
@@ -1175,11 +1196,11 @@ function met(ok: boolean | undefined): string {
 
 export function stepsTable(steps: readonly PhaseResult[]): string[] {
   return [
-    "| offered records/s | delivered | p50 ms | p99 ms | growth of the oldest record's age, ms | verdict |",
+    "| offered records/s | delivered | p50 ms | p99 ms | oldest record's age at commit: median, growth ms | verdict |",
     '| ---: | ---: | ---: | ---: | --- | --- |',
     ...steps.map(
       (step) =>
-        `| ${formatCount(step.offeredRate)} | ${formatCount(step.deliveredRate)} | ${formatMs(step.p50Ms)} | ${formatMs(step.p99Ms)} | ${step.growthMs === undefined ? '–' : formatCount(step.growthMs)} | ${step.verdict.sustained ? 'held' : `not held: ${step.verdict.reason}`} |`,
+        `| ${formatCount(step.offeredRate)} | ${formatCount(step.deliveredRate)} | ${formatMs(step.p50Ms)} | ${formatMs(step.p99Ms)} | ${formatMs(step.medianAgeMs)}, ${formatMs(step.growthMs)} | ${step.verdict.sustained ? 'held' : `not held: ${step.verdict.reason}`} |`,
     ),
   ];
 }
@@ -1245,7 +1266,7 @@ function endToEndMarkdown(m: SystemMeasurement, quick: boolean): string {
     `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch, so partition 0 gets half the records) → ESM emulator (batch size ${formatCount(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, 6 MB) → aggregator handler → PostgreSQL. ` +
       `${m.plan.producers} producer processes (kafkajs, idempotent, gzip, ≤ ${formatCount(MAX_RECORDS_PER_SEND)} records a request, a request every ${PRODUCER_TICK_MS} ms), the consumer in a process of its own. ` +
       "Latency is produce → commit per record: applied_batch.committed_at − the record's Kafka timestamp, from the 5 ms histogram the handler writes with each batch (a record counts from its bucket's start, so up to 5 ms high). " +
-      'The rate is the highest step, offered at a constant rate by the producers, that the pipeline held: everything committed and latency flat from the first third of the step to the last.',
+      `The rate is the highest step, offered at a constant rate by the producers, that the pipeline held: everything committed, the age of each batch's oldest record at its commit flat across the step (a least-squares line; growth ≤ 5 % of the step or 500 ms) and its median ≤ ${formatCount(MAX_MEDIAN_OLDEST_AGE_MS)} ms (two windows and a second).`,
     '',
     '| figure | measured | target | |',
     '| --- | ---: | ---: | --- |',
@@ -1262,7 +1283,7 @@ function endToEndMarkdown(m: SystemMeasurement, quick: boolean): string {
     drainSentence(m),
     cost === undefined || eighty === undefined
       ? ''
-      : `The consumer process spent ${cost.toFixed(1)} ms of CPU per 1,000 records at 80 % load (CPU then: ${formatCpu(eighty.cpu)}).`,
+      : `The consumer process spent ${cost.toFixed(1)} ms of CPU per 1,000 records at 80 % load, the producers ${cpuMsPerThousand(eighty.cpu.producers, eighty.offeredRate)?.toFixed(1) ?? '–'} ms (CPU then: ${formatCpu(eighty.cpu)}).`,
     '',
     `What limits it: ${limitNote(m)}`,
     '',

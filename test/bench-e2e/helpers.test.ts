@@ -68,6 +68,7 @@ describe('oldestAgeGrowth', () => {
 
     // Assess
     expect(growth?.batches).toBe(10);
+    expect(growth?.medianAgeMs).toBe(2_100);
     expect(Math.abs(growth?.growthMs ?? Number.NaN)).toBeLessThan(1);
   });
 
@@ -91,7 +92,14 @@ describe('oldestAgeGrowth', () => {
 });
 
 describe('judgeSteadyPhase', () => {
-  const base = { offeredRate: 50_000, deliveredRate: 50_000, drained: true, spanMs: 20_000, growthMs: 100 };
+  const base = {
+    offeredRate: 50_000,
+    deliveredRate: 50_000,
+    drained: true,
+    spanMs: 20_000,
+    growthMs: 100,
+    medianAgeMs: 2_300,
+  };
 
   it('holds when everything was offered and committed and the age stayed flat', () => {
     expect(judgeSteadyPhase(base)).toMatchObject({ sustained: true });
@@ -110,6 +118,13 @@ describe('judgeSteadyPhase', () => {
       limitedBy: 'consumer',
     });
     expect(judgeSteadyPhase({ ...base, drained: false })).toMatchObject({
+      sustained: false,
+      limitedBy: 'consumer',
+    });
+  });
+
+  it('does not hold when records queue, even if the queue did not grow', () => {
+    expect(judgeSteadyPhase({ ...base, medianAgeMs: 6_000 })).toMatchObject({
       sustained: false,
       limitedBy: 'consumer',
     });
