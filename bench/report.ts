@@ -28,6 +28,8 @@ export interface TargetCheck {
 export interface ChartBar {
   readonly label: string;
   readonly summary: Summary;
+  /** Drawn in another colour: the figure the panel's target is about. */
+  readonly emphasis?: boolean;
 }
 
 export interface ChartPanel {
@@ -177,11 +179,11 @@ function formatFigure(value: number): string {
   return Number.isInteger(value) ? formatNumber(value) : formatNumber(value, 2);
 }
 
-const PANEL_WIDTH = 760;
-const LABEL_WIDTH = 250;
+const PANEL_WIDTH = 820;
+const LABEL_WIDTH = 300;
 const BAR_HEIGHT = 18;
 const BAR_GAP = 8;
-const PANEL_HEADER = 30;
+const PANEL_HEADER = 44;
 const PANEL_FOOTER = 26;
 
 function escapeXml(text: string): string {
@@ -217,7 +219,7 @@ export function renderChart(panels: readonly ChartPanel[], title: string): strin
       const { median, min, max } = bar.summary;
       parts.push(
         `<text x="${LABEL_WIDTH - 8}" y="${barY + 13}" font-size="12" text-anchor="end">${escapeXml(bar.label)}</text>`,
-        `<rect x="${LABEL_WIDTH}" y="${barY}" width="${(x(median) - LABEL_WIDTH).toFixed(1)}" height="${BAR_HEIGHT}" fill="#4e79a7"/>`,
+        `<rect x="${LABEL_WIDTH}" y="${barY}" width="${(x(median) - LABEL_WIDTH).toFixed(1)}" height="${BAR_HEIGHT}" fill="${bar.emphasis ? '#f28e2b' : '#4e79a7'}"/>`,
         `<line x1="${x(min).toFixed(1)}" x2="${x(max).toFixed(1)}" y1="${barY + BAR_HEIGHT / 2}" y2="${barY + BAR_HEIGHT / 2}" stroke="#222" stroke-width="1.5"/>`,
         `<line x1="${x(min).toFixed(1)}" x2="${x(min).toFixed(1)}" y1="${barY + 4}" y2="${barY + BAR_HEIGHT - 4}" stroke="#222"/>`,
         `<line x1="${x(max).toFixed(1)}" x2="${x(max).toFixed(1)}" y1="${barY + 4}" y2="${barY + BAR_HEIGHT - 4}" stroke="#222"/>`,
@@ -233,17 +235,14 @@ export function renderChart(panels: readonly ChartPanel[], title: string): strin
       const value = (axisMax * tick) / 4;
       const tickX = LABEL_WIDTH + (plotWidth * tick) / 4;
       parts.push(
-        `<text x="${tickX.toFixed(1)}" y="${axisY + 14}" font-size="10" text-anchor="middle" fill="#555">${escapeXml(formatAxis(value))}</text>`,
+        `<text x="${tickX.toFixed(1)}" y="${axisY + 14}" font-size="10" text-anchor="middle" fill="#555">${escapeXml(formatTick(value))}${tick === 4 ? ` ${escapeXml(panel.unit)}` : ''}</text>`,
       );
     }
-    parts.push(
-      `<text x="${LABEL_WIDTH + plotWidth + 8}" y="${axisY + 14}" font-size="10" fill="#555">${escapeXml(panel.unit)}</text>`,
-    );
     if (panel.target) {
       const targetX = x(panel.target.value).toFixed(1);
       parts.push(
         `<line x1="${targetX}" x2="${targetX}" y1="${y + PANEL_HEADER - 6}" y2="${axisY}" stroke="#e15759" stroke-width="2" stroke-dasharray="5,3"/>`,
-        `<text x="${targetX}" y="${y + PANEL_HEADER - 9}" font-size="11" fill="#e15759" text-anchor="middle">${escapeXml(panel.target.label)}</text>`,
+        `<text x="${(Number(targetX) + 4).toFixed(1)}" y="${y + PANEL_HEADER - 9}" font-size="11" fill="#e15759">${escapeXml(panel.target.label)}</text>`,
       );
     }
     y += height + 10;
@@ -258,6 +257,10 @@ export function renderChart(panels: readonly ChartPanel[], title: string): strin
   ].join('\n');
 }
 
+function formatTick(value: number): string {
+  return Number(value.toPrecision(3)).toLocaleString('en-US');
+}
+
 function formatAxis(value: number): string {
   if (value === 0) return '0';
   if (Math.abs(value) >= 100) return formatNumber(value);
@@ -266,29 +269,45 @@ function formatAxis(value: number): string {
 }
 
 /**
- * Chart panels for a section that only reports figures (another engineer's file): its numeric
- * figures that are rates (names with "PerSecond", "perSec", "throughput" or "rate"), as single bars.
+ * Chart panels for a section that only reports figures (another engineer's file): one of its rates
+ * (numeric figures named "…PerSecond") and one of its latencies (named "…p50Ms", "…p99Ms"), as
+ * single bars. Its other figures are in the summary only.
  */
 export function panelsOfFigures(
   heading: string,
   figures: Readonly<Record<string, number | string>>,
 ): ChartPanel[] {
-  const rates = Object.entries(figures).filter(
-    (entry): entry is [string, number] =>
-      typeof entry[1] === 'number' && Number.isFinite(entry[1]) && /per.?sec|throughput|rate/i.test(entry[0]),
+  const numeric = Object.entries(figures).filter(
+    (entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]),
   );
-  if (rates.length === 0) return [];
-  const largest = Math.max(...rates.map(([, value]) => Math.abs(value)));
-  const scale = largest >= 1e6 ? 1e6 : largest >= 1e3 ? 1e3 : 1;
-  return [
-    {
-      title: `${heading}: rates as reported`,
+  const single = (value: number) => ({
+    runs: 1,
+    median: value,
+    min: value,
+    max: value,
+    q1: value,
+    q3: value,
+  });
+  const panels: ChartPanel[] = [];
+  const rates = numeric.filter(([name]) => /persecond$/i.test(name));
+  if (rates.length > 0) {
+    const largest = Math.max(...rates.map(([, value]) => Math.abs(value)));
+    const scale = largest >= 1e6 ? 1e6 : largest >= 1e3 ? 1e3 : 1;
+    panels.push({
+      title: `${heading}: rates, as the section reports them`,
       scale,
       unit: scale === 1e6 ? 'M/s' : scale === 1e3 ? 'k/s' : '/s',
-      bars: rates.map(([label, value]) => ({
-        label,
-        summary: { runs: 1, median: value, min: value, max: value, q1: value, q3: value },
-      })),
-    },
-  ];
+      bars: rates.map(([label, value]) => ({ label, summary: single(value) })),
+    });
+  }
+  const latencies = numeric.filter(([name]) => /p\d+ms$/i.test(name));
+  if (latencies.length > 0) {
+    panels.push({
+      title: `${heading}: latencies, as the section reports them`,
+      scale: 1,
+      unit: 'ms',
+      bars: latencies.map(([label, value]) => ({ label, summary: single(value) })),
+    });
+  }
+  return panels;
 }

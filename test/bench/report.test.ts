@@ -166,20 +166,23 @@ describe('renderChart', () => {
 });
 
 describe('panelsOfFigures', () => {
-  it("charts another section's rates and leaves its other figures to the summary", () => {
+  it("charts another section's rates and latencies and leaves its other figures to the summary", () => {
     // Act
     const panels = panelsOfFigures('3. End to end', {
-      sustainedMsgPerSecond: 52_000,
-      sparkThroughput: 11_000,
-      p99Millis: 900,
-      note: 'ok',
+      'e2e.sustainedRecordsPerSecond': 52_000,
+      'e2e.load50.recordsPerSecond': 26_000,
+      'e2e.load50.p99Ms': 2_100,
+      'e2e.load80.p99Ms': 'none',
+      'spark.throughputRatio': 3.4,
+      'e2e.exact': 'yes',
     });
 
     // Assess
-    expect(panels).toHaveLength(1);
-    expect(panels[0]?.scale).toBe(1e3);
-    expect(panels[0]?.bars.map((bar) => bar.label)).toEqual(['sustainedMsgPerSecond', 'sparkThroughput']);
-    expect(panelsOfFigures('4. Spark', { p99Millis: 900 })).toEqual([]);
+    expect(panels.map((panel) => [panel.unit, panel.bars.map((bar) => bar.label)])).toEqual([
+      ['k/s', ['e2e.sustainedRecordsPerSecond', 'e2e.load50.recordsPerSecond']],
+      ['ms', ['e2e.load50.p99Ms']],
+    ]);
+    expect(panelsOfFigures('4. Spark', { 'spark.ran': 'no', 'spark.error': 'no java' })).toEqual([]);
   });
 });
 
