@@ -416,8 +416,9 @@ export async function runSoak(options: SoakOptions, print: (line: string) => voi
       await database?.startServer();
       outage.to = Date.now();
       say(`[${elapsed().toFixed(0)}s] database started again`);
-      // Count the retries that the outage caused: until the consumer is through its backoff.
-      await sleep(16_000);
+      // Count the retries the outage caused, until the consumer is through its backoff: a backoff that
+      // doubles is at most as long as the outage was (and at most 15 s).
+      await sleep(Math.min(options.dbOutageSeconds + 1, 16) * 1000);
       outage.retriesAfter = chaos?.retries.length ?? 0;
       chaos?.chaos();
     })();

@@ -20,6 +20,8 @@ export class LiveProducer {
   /** Sum and count per branch × currency of the acknowledged deals. */
   readonly truth: Truth = new Map();
   acknowledged = 0;
+  /** The longest a request took to be acknowledged: how long kafkajs kept retrying it. */
+  longestSendMs = 0;
   /** Requests kafkajs gave up on: their deals may or may not be in the topic. */
   readonly failures: string[] = [];
   private running = true;
@@ -65,12 +67,14 @@ export class LiveProducer {
         due = target;
         const deals = Array.from({ length: count }, () => generator.next());
         const messages: Message[] = deals.map((deal) => ({ key: deal.branch, value: JSON.stringify(deal) }));
+        const sentAt = Date.now();
         try {
           await this.producer.send({
             topic: this.options.topic,
             compression: CompressionTypes.GZIP,
             messages,
           });
+          this.longestSendMs = Math.max(this.longestSendMs, Date.now() - sentAt);
           for (const deal of deals) addToTruth(this.truth, deal.branch, deal.currency, deal.amount);
           this.acknowledged += deals.length;
         } catch (error) {

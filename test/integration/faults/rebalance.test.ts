@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { EsmEmulator } from '../../../local/esm/emulator.js';
+import { createTopic } from '../../../local/kafka/broker.js';
+import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
+import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
+import { expectExactTotals, readTopic } from './support/ground-truth.js';
+import {
+  type AggregatorModule,
+  appliedBatches,
+  emulatorFor,
+  loadAggregator,
+  sleep,
+} from './support/in-process.js';
+import { LiveProducer } from './support/live-producer.js';
+import { faultSeed } from './support/seeded-random.js';
+
+let database: TestDatabase;
+let aggregator: AggregatorModule;
+
+beforeAll(async () => {
+  database = await createTestDatabase(inject('databaseUrl'));
+  aggregator = await loadAggregator(database.url);
+});
+
+afterAll(async () => {
+  await aggregator?.closeConnections();
+  await database?.drop();
+});
+
+describe('a consumer-group rebalance in the middle of a live stream', () => {
+  it('keeps exact totals while a second emulator instance joins the group, takes partitions and leaves', async () => {
+    // Prepare: two instances of the mapping on one group, as AWS scales pollers out and in.
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueTopic();
+    const groupId = `${topic}-aggregator`;
+    await createTopic(brokers.split(','), topic, 3);
+    const producer = await LiveProducer.start({
+      brokers: brokers.split(','),
+      topic,
+      ratePerSecond: 300,
+      seed: faultSeed(),
+    });
+    const instance = (): EsmEmulator =>
+      emulatorFor(testKafka(brokers), topic, groupId, (event) => aggregator.handler(event));
+    const first = instance();
+    const second = instance();
+    await first.start();
+
+    // Act: the second joins while batches are in flight, works for a while, and leaves.
+    try {
+      await waitFor(async () => (await appliedBatches(database.pool)) > 0, 60_000, 'the first batch applied');
+      await second.start();
+      await waitFor(async () => second.stats.recordsCommitted > 0, 60_000, 'the second instance to commit');
+      await sleep(1_500);
+      await second.stop();
+      await waitFor(async () => first.stats.rebalances >= 3, 30_000, 'the first instance to take all back');
+      await sleep(1_500);
+      await producer.stop();
+      await waitFor(() => fullyCommitted(brokers, topic, groupId), 60_000, 'all records committed');
+    } finally {
+      await producer.stop();
+      await Promise.all([first.stop(), second.stop()]);
+    }
+    const topicContents = await readTopic(brokers.split(','), topic);
+    console.log(
+      `rebalance: first ${first.stats.recordsCommitted} records in ${first.stats.rebalances} group generations, ` +
+        `second ${second.stats.recordsCommitted} records; ${producer.acknowledged} deals`,
+    );
+
+    // Assess: the first joined, rebalanced when the second joined and again when it left; both applied.
+    expect(first.stats.rebalances).toBeGreaterThanOrEqual(3);
+    expect(first.stats.recordsCommitted).toBeGreaterThan(0);
+    expect(second.stats.recordsCommitted).toBeGreaterThan(0);
+    expect(producer.failures).toEqual([]);
+    expect(topicContents.truth).toEqual(producer.truth);
+    await expectExactTotals(database.pool, producer.truth, topic, topicContents.ends);
+  });
+});

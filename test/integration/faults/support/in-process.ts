@@ -1,0 +1,46 @@
+import type { MSKEvent } from 'aws-lambda';
+import type { Kafka } from 'kafkajs';
+import type pg from 'pg';
+import { EsmEmulator, type EsmEmulatorOptions } from '../../../../local/esm/emulator.js';
+
+export type AggregatorModule = typeof import('../../../../lambda/aggregator/handler.js');
+
+/**
+ * The aggregator handler, loaded as Lambda loads it: its configuration (the database URL and the pool
+ * size) is read once, at import. One per test file: vitest gives each file its own module graph.
+ */
+export async function loadAggregator(databaseUrl: string, poolSize = 8): Promise<AggregatorModule> {
+  process.env.DATABASE_URL = databaseUrl;
+  process.env.DATABASE_POOL_SIZE = String(poolSize);
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  return import('../../../../lambda/aggregator/handler.js');
+}
+
+/** The ESM emulator on a test's topic, with a small batch and window so that a short run has many batches. */
+export function emulatorFor(
+  kafka: Kafka,
+  topic: string,
+  groupId: string,
+  invoke: (event: MSKEvent) => Promise<unknown>,
+  overrides: Partial<EsmEmulatorOptions> = {},
+): EsmEmulator {
+  return new EsmEmulator({
+    kafka,
+    topic,
+    groupId,
+    eventSourceArn: `arn:aws:kafka:local:000000000000:cluster/test/${topic}`,
+    bootstrapServers: 'localhost',
+    limits: { batchSize: 200, windowMs: 300, maxBytes: 6 * 1024 * 1024 },
+    startingPosition: 'TRIM_HORIZON',
+    invoke,
+    ...overrides,
+  });
+}
+
+export async function appliedBatches(pool: pg.Pool): Promise<number> {
+  const result = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM applied_batch');
+  return result.rows[0]?.n ?? 0;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
