@@ -1,6 +1,5 @@
 import type { MSKEvent } from 'aws-lambda';
-import { aggregateBatch, type BatchAggregate, type PositionDelta } from '../domain/aggregate.js';
-import { decodeMskEvent } from '../domain/kafka-record.js';
+import { aggregateMskEvent, type BatchAggregate, type PositionDelta } from '../domain/aggregate.js';
 import type { ValidationRules } from '../domain/transaction.js';
 import type { PositionStore } from './position-store.js';
 
@@ -32,12 +31,11 @@ export async function processBatch(
   store: PositionStore,
   rules?: ValidationRules,
 ): Promise<BatchReport> {
-  const records = decodeMskEvent(event);
   let checkpoints: ReadonlyMap<string, number> = new Map();
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const batch: BatchAggregate = aggregateBatch(event.eventSourceArn, records, checkpoints, rules);
+    const batch: BatchAggregate = aggregateMskEvent(event, checkpoints, rules);
     const report = {
-      received: records.length,
+      received: batch.recordCount + batch.skippedCount,
       applied: batch.recordCount - batch.rejects.length,
       rejected: batch.rejects.length,
       skipped: batch.skippedCount,
