@@ -86,10 +86,12 @@ export function benchPlan(quick: boolean): BenchPlan {
     : {
         producers: 2,
         preloadRecords: 1_000_000,
-        stepMs: 20_000,
-        maxSteps: 6,
-        firstStepFraction: 1,
-        latencyPhaseMs: 20_000,
+        stepMs: 15_000,
+        maxSteps: 7,
+        // The producers' own rate is measured with the machine to themselves; beside a consumer they
+        // reach about two thirds of it.
+        firstStepFraction: 0.7,
+        latencyPhaseMs: 15_000,
       };
 }
 
@@ -252,32 +254,32 @@ export function judgeSteadyPhase(input: {
 }
 
 /**
- * How fast a consumer drains a preloaded topic: the records committed after its first batch up to the
- * batch that brings it to 90 %, over that time, which leaves out its start-up (joining the group, the
- * first fetch) and the tail (the last, partly filled batches wait for the window). A consumer that took
- * the preload in one or two batches (Spark's first micro-batch takes all there is) is timed from its
- * start to its last commit instead.
+ * How fast a consumer catches up on a preloaded topic from a cold start, the same way for every
+ * system: the records committed up to the batch that reaches 90 % of them, over the time from the
+ * consumer's start to that commit. Start-up (joining the group, planning the first batch) counts, as
+ * it does after an outage; the last 10 % is left out because its partly filled batches wait for the
+ * window. `peakRate` (from the first commit to the 90 % one) is given when there were at least three
+ * batches in between: Spark's first micro-batch takes all there is, so it has none.
  */
 export function drainRate(
   commits: readonly { readonly committedAt: number; readonly recordCount: number }[],
   startedAt: number,
-): { readonly rate: number; readonly method: 'between commits' | 'from start' } {
+): { readonly rate: number; readonly peakRate: number | undefined } {
   const sorted = [...commits].sort((a, b) => a.committedAt - b.committedAt);
   const total = sorted.reduce((sum, commit) => sum + commit.recordCount, 0);
   const first = sorted[0];
-  const last = sorted[sorted.length - 1];
-  if (!first || !last) return { rate: 0, method: 'from start' };
+  if (!first) return { rate: 0, peakRate: undefined };
   let committed = 0;
   for (const [index, commit] of sorted.entries()) {
     committed += commit.recordCount;
     if (committed < 0.9 * total) continue;
-    const elapsed = commit.committedAt - first.committedAt;
-    if (index >= 2 && elapsed >= 200) {
-      return { rate: (1000 * (committed - first.recordCount)) / elapsed, method: 'between commits' };
-    }
-    break;
+    const rate = (1000 * committed) / Math.max(1, commit.committedAt - startedAt);
+    const sinceFirst = commit.committedAt - first.committedAt;
+    const peakRate =
+      index >= 3 && sinceFirst > 0 ? (1000 * (committed - first.recordCount)) / sinceFirst : undefined;
+    return { rate, peakRate };
   }
-  return { rate: (1000 * total) / Math.max(1, last.committedAt - startedAt), method: 'from start' };
+  return { rate: 0, peakRate: undefined };
 }
 
 /** CPU milliseconds a role spent per 1,000 records at a step's offered rate. */
@@ -383,6 +385,9 @@ function machineTicks(): { busy: number; total: number } {
   return { busy, total: busy + (idle ?? 0) + (iowait ?? 0) };
 }
 
+/** The role of what the rest of the machine used: other engineers' tests and soaks. */
+export const OTHER_WORK = 'other work on the machine';
+
 /** CPU used during a step, in % of one core, by role; the machine has cpus().length × 100 %. */
 export type CpuShares = Record<string, number>;
 
@@ -425,7 +430,7 @@ export class CpuMeter {
     const machineTotal = machine.total - this.before.machine.total;
     const coreShare = machineTotal > 0 ? (100 * cpus().length * machineBusy) / machineTotal : 0;
     const oursShare = (100 * oursTicks) / CLOCK_TICKS_PER_SECOND / seconds;
-    shares['other work on the machine'] = Math.max(0, coreShare - oursShare);
+    shares[OTHER_WORK] = Math.max(0, coreShare - oursShare);
     return shares;
   }
 }
@@ -548,7 +553,8 @@ function forkRole(role: 'producer' | 'consumer', env: Record<string, string>): C
       ...(process.env.BENCH_CHILD_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
     ],
     env: { ...process.env, ...env, BENCH_E2E_ROLE: role },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Their stdout goes to stderr too: a standalone run's stdout is the markdown alone.
+    stdio: ['ignore', 2, 2, 'ipc'],
   });
 }
 
@@ -767,12 +773,19 @@ export interface StreamingSystem {
   processIds(): readonly number[];
   /** Differences between what it wrote and the producers' ground truth; empty when exact. */
   verify(db: pg.Client, truth: Totals): Promise<string[]>;
+  /** Why it can no longer work (its process died), or undefined. */
+  failure(): string | undefined;
 }
 
 type ConsumerMessage =
   | { readonly type: 'starting'; readonly at: number }
   | { readonly type: 'retry'; readonly message: string }
-  | { readonly type: 'stopped'; readonly invocations: number; readonly retries: number }
+  | {
+      readonly type: 'stopped';
+      readonly invocations: number;
+      readonly retries: number;
+      readonly rebalances: number;
+    }
   | { readonly type: 'error'; readonly message: string };
 
 /** The ESM emulator invoking the aggregator handler, in a process of its own. */
@@ -781,6 +794,8 @@ export class AggregatorConsumer implements StreamingSystem {
   readonly cpuRole = 'consumer (ESM emulator + handler)';
   readonly batchTable = 'applied_batch';
   private child: ChildProcess | undefined;
+  private exited: string | undefined;
+  private stopping = false;
 
   constructor(
     private readonly services: BenchServices,
@@ -794,6 +809,9 @@ export class AggregatorConsumer implements StreamingSystem {
       BENCH_TOPIC: BENCH_TOPIC,
     });
     this.child = child;
+    child.once('exit', (code, signal) => {
+      if (!this.stopping) this.exited = `the consumer process exited (${signal ?? `code ${code}`})`;
+    });
     child.on('message', (message: ConsumerMessage) => {
       if (message.type === 'retry') this.log(`consumer: ${message.message}`);
     });
@@ -804,16 +822,26 @@ export class AggregatorConsumer implements StreamingSystem {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child?.connected) return;
+    this.stopping = true;
     const stopped = nextMessage<ConsumerMessage>(child, (m) => m.type === 'stopped', 'consumer').catch(
       () => undefined,
     );
     child.send({ type: 'stop' });
-    await Promise.race([stopped, sleep(30_000)]);
+    const report = await Promise.race([stopped, sleep(30_000)]);
+    if (report?.type === 'stopped') {
+      this.log(
+        `consumer: ${report.invocations} invocations, ${report.retries} retries, ${report.rebalances} group joins`,
+      );
+    }
     await stopChild(child, 5_000);
   }
 
   processIds(): readonly number[] {
     return this.child?.pid === undefined ? [] : [this.child.pid];
+  }
+
+  failure(): string | undefined {
+    return this.exited;
   }
 
   async verify(db: pg.Client, truth: Totals): Promise<string[]> {
@@ -864,7 +892,7 @@ async function consumerWorker(): Promise<void> {
     void (async () => {
       await emulator.stop();
       await aggregator.closeConnections();
-      send({ type: 'stopped', invocations: emulator.stats.invocations, retries: emulator.stats.retries });
+      send({ type: 'stopped', ...emulator.stats });
       process.exit(0);
     })();
   });
@@ -899,9 +927,9 @@ export interface SystemMeasurement {
   readonly preloadRecords: number;
   /** The producers alone (the consumer not yet started), records/s. */
   readonly producerRate: number;
-  /** The consumer alone on a preloaded topic (see drainRate). */
+  /** The consumer alone on a preloaded topic, from a cold start (see drainRate). */
   readonly drainRate: number;
-  readonly drainMethod: 'between commits' | 'from start';
+  readonly drainPeakRate: number | undefined;
   /** From its start to its last commit of the preload. */
   readonly drainMs: number;
   readonly steps: readonly PhaseResult[];
@@ -929,13 +957,15 @@ async function committedState(db: pg.Client, table: string): Promise<CommittedSt
 
 async function waitForCommitted(
   db: pg.Client,
-  table: string,
+  system: StreamingSystem,
   records: number,
   timeoutMs: number,
 ): Promise<CommittedState & { readonly drained: boolean }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = await committedState(db, table);
+    const failure = system.failure();
+    if (failure) throw new Error(`${system.name} stopped working: ${failure}`);
+    const state = await committedState(db, system.batchTable);
     if (state.records >= records) return { ...state, drained: true };
     if (Date.now() > deadline) return { ...state, drained: false };
     await sleep(100);
@@ -976,6 +1006,8 @@ export interface HarnessContext {
   readonly cpuLabel: (pid: number, comm: string) => string;
 }
 
+// Other work on the machine above this (% of one core) during a failed step has the step run again.
+const BUSY_MACHINE_SHARE = 50;
 // A step's records may still be in flight this long after the producers stop before the step fails.
 const DRAIN_AFTER_STEP_MS = 30_000;
 // The first second of a step is left out of its latency: the consumer may still be finishing the
@@ -993,7 +1025,7 @@ async function runPhase(
   cpu.restart();
   const produced = await fleet.produce(Math.round((ratePerSecond * durationMs) / 1000), ratePerSecond);
   const shares = cpu.read();
-  const state = await waitForCommitted(db, system.batchTable, fleet.produced, DRAIN_AFTER_STEP_MS);
+  const state = await waitForCommitted(db, system, fleet.produced, DRAIN_AFTER_STEP_MS);
   const batches = await readBatches(db, system.batchTable, produced.startedAt);
   const from = produced.startedAt + STEP_SETTLE_MS;
   const to = produced.endedAt;
@@ -1022,7 +1054,7 @@ async function runPhase(
   });
   if (!state.drained) {
     // The next step must not start on top of this one's backlog.
-    await waitForCommitted(db, system.batchTable, fleet.produced, 5 * DRAIN_AFTER_STEP_MS);
+    await waitForCommitted(db, system, fleet.produced, 5 * DRAIN_AFTER_STEP_MS);
   }
   return { ...phase, verdict };
 }
@@ -1048,7 +1080,7 @@ export async function measureSystem(
 
   const startedAt = await system.start();
   try {
-    const drained = await waitForCommitted(db, system.batchTable, fleet.produced, 300_000);
+    const drained = await waitForCommitted(db, system, fleet.produced, 300_000);
     if (!drained.drained || drained.lastCommittedAt === undefined) {
       throw new Error(
         `${system.name} committed ${drained.records} of ${fleet.produced} preloaded records within 300 s`,
@@ -1057,7 +1089,7 @@ export async function measureSystem(
     const drainMs = drained.lastCommittedAt - startedAt;
     const drain = drainRate(await readBatches(db, system.batchTable, 0), startedAt);
     log(
-      `${system.name}: drained the preload at ${formatCount(drain.rate)} records/s (${drain.method}); ${(drainMs / 1000).toFixed(1)} s from its start to its last commit`,
+      `${system.name}: drained the preload at ${formatCount(drain.rate)} records/s from a cold start${drain.peakRate === undefined ? '' : `, ${formatCount(drain.peakRate)} records/s at its peak`}`,
     );
 
     const steps: PhaseResult[] = [];
@@ -1065,11 +1097,25 @@ export async function measureSystem(
     const ceiling = preload.rate;
     let rate: number | undefined = roundRate(Math.min(drain.rate, ceiling) * plan.firstStepFraction);
     while (rate !== undefined && steps.length < plan.maxSteps) {
-      const step = await runPhase(system, context, cpu, rate, plan.stepMs);
+      let step = await runPhase(system, context, cpu, rate, plan.stepMs);
       steps.push(step);
       log(
         `${system.name}: step ${formatCount(rate)} records/s: ${step.verdict.reason}; p99 ${formatMs(step.p99Ms)} ms; CPU ${formatCpu(step.cpu)}`,
       );
+      // Other engineers' work comes in bursts: a step the consumer lost while the machine was busy
+      // with it is run once more before it counts against the rate.
+      if (
+        !step.verdict.sustained &&
+        step.verdict.limitedBy === 'consumer' &&
+        (step.cpu[OTHER_WORK] ?? 0) >= BUSY_MACHINE_SHARE &&
+        steps.length < plan.maxSteps
+      ) {
+        step = await runPhase(system, context, cpu, rate, plan.stepMs);
+        steps.push(step);
+        log(
+          `${system.name}: step ${formatCount(rate)} records/s again (the machine was busy): ${step.verdict.reason}`,
+        );
+      }
       if (step.verdict.sustained) sustainedRate = Math.max(sustainedRate ?? 0, rate);
       rate = nextStepRate(
         steps.map((s) => ({ rate: s.offeredRate, held: s.verdict.sustained })),
@@ -1095,7 +1141,7 @@ export async function measureSystem(
       preloadRecords: plan.preloadRecords,
       producerRate: preload.rate,
       drainRate: drain.rate,
-      drainMethod: drain.method,
+      drainPeakRate: drain.peakRate,
       drainMs,
       steps,
       sustainedRate,
@@ -1196,11 +1242,11 @@ function met(ok: boolean | undefined): string {
 
 export function stepsTable(steps: readonly PhaseResult[]): string[] {
   return [
-    "| offered records/s | delivered | p50 ms | p99 ms | oldest record's age at commit: median, growth ms | verdict |",
-    '| ---: | ---: | ---: | ---: | --- | --- |',
+    "| offered records/s | delivered | p50 ms | p99 ms | oldest record's age at commit: median, growth ms | verdict | other work on the machine |",
+    '| ---: | ---: | ---: | ---: | --- | --- | ---: |',
     ...steps.map(
       (step) =>
-        `| ${formatCount(step.offeredRate)} | ${formatCount(step.deliveredRate)} | ${formatMs(step.p50Ms)} | ${formatMs(step.p99Ms)} | ${formatMs(step.medianAgeMs)}, ${formatMs(step.growthMs)} | ${step.verdict.sustained ? 'held' : `not held: ${step.verdict.reason}`} |`,
+        `| ${formatCount(step.offeredRate)} | ${formatCount(step.deliveredRate)} | ${formatMs(step.p50Ms)} | ${formatMs(step.p99Ms)} | ${formatMs(step.medianAgeMs)}, ${formatMs(step.growthMs)} | ${step.verdict.sustained ? 'held' : `not held: ${step.verdict.reason}`} | ${formatCount(step.cpu[OTHER_WORK] ?? 0)} % |`,
     ),
   ];
 }
@@ -1236,15 +1282,16 @@ export function endToEndFigures(m: SystemMeasurement, prefix: string): Record<st
   return figures;
 }
 
-/** The drain, as a sentence; the method depends on how many batches the consumer took it in. */
+/** The drain, as a sentence. */
 export function drainSentence(m: SystemMeasurement): string {
-  const how =
-    m.drainMethod === 'between commits'
-      ? 'from its first commit to the one that reached 90 %'
-      : 'from its start to its last commit, the preload having gone in one batch';
+  const peak =
+    m.drainPeakRate === undefined
+      ? ' (the preload went in one batch)'
+      : `; ${formatCount(m.drainPeakRate)} records/s from its first commit to the 90 % one`;
   return (
-    `Drain of ${formatCount(m.preloadRecords)} preloaded records, the consumer alone: ${formatCount(m.drainRate)} records/s (${how}; ` +
-    `${(m.drainMs / 1000).toFixed(1)} s from its start to its last commit). The producers alone: ${formatCount(m.producerRate)} records/s.`
+    `Catching up on ${formatCount(m.preloadRecords)} preloaded records from a cold start, the consumer alone: ` +
+    `${formatCount(m.drainRate)} records/s to 90 % committed, counted from its start${peak}. ` +
+    `The producers alone: ${formatCount(m.producerRate)} records/s.`
   );
 }
 

@@ -21,6 +21,9 @@ import java.sql.Timestamp;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -100,7 +103,10 @@ public final class SparkPeer {
             .start();
     emit("{\"event\":\"started\",\"at\":" + System.currentTimeMillis() + "}");
 
-    // The benchmark closes stdin to stop the job; a failed query ends it too.
+    // The benchmark closes stdin to stop the job; a failed query ends it too. query.stop() still cleans
+    // up after awaitTermination() returns, so the main thread waits for it before stopping Spark.
+    CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean(false);
     Thread stdinWatch =
         new Thread(
             () -> {
@@ -112,10 +118,13 @@ public final class SparkPeer {
               } catch (Exception ignored) {
                 // A broken pipe means the same as end of input.
               }
+              stopping.set(true);
               try {
                 query.stop();
               } catch (Exception error) {
                 emit("{\"event\":\"stop-failed\",\"message\":" + quote(String.valueOf(error)) + "}");
+              } finally {
+                stopped.countDown();
               }
             },
             "stdin-watch");
@@ -126,8 +135,13 @@ public final class SparkPeer {
     try {
       query.awaitTermination();
     } catch (Exception error) {
-      emit("{\"event\":\"failed\",\"message\":" + quote(String.valueOf(error)) + "}");
-      exitCode = 1;
+      if (!stopping.get()) {
+        emit("{\"event\":\"failed\",\"message\":" + quote(String.valueOf(error)) + "}");
+        exitCode = 1;
+      }
+    }
+    if (stopping.get()) {
+      stopped.await(60, TimeUnit.SECONDS);
     }
     writer.close();
     spark.stop();
