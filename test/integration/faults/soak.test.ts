@@ -53,7 +53,7 @@ describe('npm run soak, the short variant CI runs', () => {
     const { code, output } = await runSoak(
       [...args, ...more, '--quiet'],
       { KAFKA_BROKERS: inject('kafkaBrokers'), TOPIC: uniqueTopic('soak') },
-      240_000,
+      230_000,
     );
 
     console.log(output.slice(output.indexOf('soak summary')));
@@ -72,5 +72,5 @@ describe('npm run soak, the short variant CI runs', () => {
     ).toBeGreaterThanOrEqual(1);
     expect(result.outageSeconds).toBeGreaterThanOrEqual(10);
     expect(result.outageRetries, output).toBeGreaterThan(0);
-  });
+  }, 240_000);
 });
