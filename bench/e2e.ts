@@ -1060,9 +1060,10 @@ async function runPhase(
 }
 
 /**
- * The same steps for every system: the producers preload the topic alone; the system starts and drains
- * it; steps at a constant rate, from the lower of the drain and producer rates down by 15 % until one
- * holds; then 10, 50 and 80 % of that rate for the latency.
+ * The same steps for every system: the producers preload the topic alone; the system starts and
+ * catches up on it; steps at a constant rate, starting from a fraction of the lower of the catch-up and
+ * producer rates and searched up and down (nextStepRate) for the highest that holds; then 10, 50 and
+ * 80 % of that rate for the latency.
  */
 export async function measureSystem(
   system: StreamingSystem,
@@ -1282,6 +1283,20 @@ export function endToEndFigures(m: SystemMeasurement, prefix: string): Record<st
   return figures;
 }
 
+/** How much of the machine other work took while the systems were measured: the figures' noise. */
+export function noiseNote(measurements: readonly SystemMeasurement[]): string {
+  const shares = measurements.flatMap((m) =>
+    [...m.steps, ...m.latency.map((entry) => entry.phase)].map((phase) => phase.cpu[OTHER_WORK] ?? 0),
+  );
+  if (shares.length === 0) return '';
+  const mean = shares.reduce((sum, share) => sum + share, 0) / shares.length;
+  const max = Math.max(...shares);
+  return (
+    `Work outside the benchmark (other engineers' tests and soaks share this machine) took ${formatCount(mean)} % of a core on average during the steps, ${formatCount(max)} % at most` +
+    (max >= BUSY_MACHINE_SHARE ? ', so these figures are noisy.' : '.')
+  );
+}
+
 /** The drain, as a sentence. */
 export function drainSentence(m: SystemMeasurement): string {
   const peak =
@@ -1323,7 +1338,7 @@ function endToEndMarkdown(m: SystemMeasurement, quick: boolean): string {
     '',
     ...latencyTable(m),
     '',
-    `Search for the sustained rate (steps of ${m.plan.stepMs / 1000} s, from the lower of the drain rate and the producers' rate, down by 15 %):`,
+    `Search for the sustained rate (steps of ${m.plan.stepMs / 1000} s at a constant offered rate: up by 1/0.85 while steps hold, down by 0.85 while they fail, then halfway between the highest held and the lowest failed until they are within 10 %; a step the consumer lost while other work took over half a core is run once more):`,
     '',
     ...stepsTable(m.steps),
     '',
@@ -1335,9 +1350,7 @@ function endToEndMarkdown(m: SystemMeasurement, quick: boolean): string {
     `What limits it: ${limitNote(m)}`,
     '',
     ...m.exactness.slice(0, 5).map((line) => `- MISMATCH ${line}`),
-    `Machine: ${machineDescription()}. Other engineers' tests and soaks were running on the same two cores ` +
-      '("other work on the machine" above), so these figures are noisy; ' +
-      `${formatCount(m.totalRecords)} records in ${(m.elapsedMs / 1000).toFixed(0)} s.`,
+    `Machine: ${machineDescription()}. ${noiseNote([m])} ${formatCount(m.totalRecords)} records in ${(m.elapsedMs / 1000).toFixed(0)} s.`,
     '',
   ].join('\n');
 }

@@ -36,6 +36,7 @@ import {
   machineDescription,
   measureEndToEnd,
   measureSystem,
+  noiseNote,
   ProducerFleet,
   type SectionOptions,
   type SectionResult,
@@ -443,8 +444,7 @@ function sideBySideMarkdown(
     `What limits Spark: ${limitNote(spark)}`,
     '',
     ...spark.exactness.slice(0, 5).map((line) => `- MISMATCH ${line}`),
-    `Machine: ${machineDescription()}. Both systems ran one after the other on brokers and databases of their own, ` +
-      "while other engineers' tests and soaks shared the two cores, so both sets of figures are noisy.",
+    `Machine: ${machineDescription()}. Both systems ran one after the other on brokers and databases of their own. ${noiseNote([ours, spark])}`,
     '',
   ].join('\n');
 }
