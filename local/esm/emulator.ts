@@ -81,6 +81,11 @@ export class EsmEmulator {
       // machine under load to keep heartbeating.
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
+      // When every partition is paused (each lane holds two invocations' worth), kafkajs sleeps this
+      // long before it looks again, whether or not a lane resumes meanwhile: at the default 5 s the
+      // pipeline stalled for seconds under load (bench/e2e.ts found it). Fetches with data return at
+      // once either way; an idle consumer asks the broker ten times a second instead of once in 5 s.
+      maxWaitTimeInMs: 100,
     });
   }
 
