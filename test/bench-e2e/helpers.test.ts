@@ -113,7 +113,7 @@ describe('judgeSteadyPhase', () => {
   });
 
   it('blames the consumer when the oldest record aged by more than 5 % of the step', () => {
-    expect(judgeSteadyPhase({ ...base, growthMs: 1_200 })).toMatchObject({
+    expect(judgeSteadyPhase({ ...base, spanMs: 30_000, growthMs: 1_600 })).toMatchObject({
       sustained: false,
       limitedBy: 'consumer',
     });
@@ -130,9 +130,9 @@ describe('judgeSteadyPhase', () => {
     });
   });
 
-  it('allows 500 ms of jitter on a short step', () => {
-    expect(judgeSteadyPhase({ ...base, spanMs: 6_000, growthMs: 450 })).toMatchObject({ sustained: true });
-    expect(judgeSteadyPhase({ ...base, spanMs: 6_000, growthMs: 550 })).toMatchObject({ sustained: false });
+  it('allows half a window of jitter on a short step', () => {
+    expect(judgeSteadyPhase({ ...base, spanMs: 6_000, growthMs: 950 })).toMatchObject({ sustained: true });
+    expect(judgeSteadyPhase({ ...base, spanMs: 6_000, growthMs: 1_050 })).toMatchObject({ sustained: false });
   });
 
   it('does not hold without a measurement', () => {
