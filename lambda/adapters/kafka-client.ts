@@ -33,7 +33,14 @@ export function readKafkaSource(env: Env): KafkaSource {
 
 /** Creates a kafkajs client; for MSK, the IAM bootstrap brokers are looked up from the cluster ARN. */
 export async function createKafka(source: KafkaSource, clientId: string): Promise<Kafka> {
-  const base: Omit<KafkaConfig, 'brokers'> = { clientId, logLevel: logLevel.WARN };
+  const base: Omit<KafkaConfig, 'brokers'> = {
+    clientId,
+    logLevel: logLevel.WARN,
+    // kafkajs gives up after about 10 s by default; a broker restart (an MSK rolling update, a local
+    // restart) takes longer. Eight retries doubling from 0.3 s wait about a minute in all, and the
+    // idempotent producer makes every retry safe.
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 30_000 },
+  };
   if (source.kind === 'brokers') return new Kafka({ ...base, brokers: [...source.brokers] });
 
   const kafka = new KafkaClient({ region: source.region });

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { findCredentialsInTemplate } from '../security/credentials.js';
 import { type Synthesized, synthesize } from './synth.js';
 import { type CfnTemplate, findPlaintextPasswords, findWildcardResources } from './template-checks.js';
 
@@ -335,6 +336,10 @@ describe('the default stack', () => {
   describe('the whole template', () => {
     it('holds no plaintext password', () => {
       expect(findPlaintextPasswords(json)).toEqual([]);
+    });
+
+    it('holds no credential of any kind the repository scanner knows (keys, tokens, connection URLs)', () => {
+      expect(findCredentialsInTemplate(json)).toEqual([]);
     });
 
     it('grants no IAM action on "*" where an ARN is known', () => {
