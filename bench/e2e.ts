@@ -1112,11 +1112,10 @@ export async function measureSystem(
       log(
         `${system.name}: step ${formatCount(rate)} records/s: ${step.verdict.reason}; p99 ${formatMs(step.p99Ms)} ms; CPU ${formatCpu(step.cpu)}`,
       );
-      // Other engineers' work comes in bursts: a step the consumer lost while the machine was busy
-      // with it is run once more before it counts against the rate.
+      // Other engineers' work comes in bursts: a step lost while the machine was busy with it (by the
+      // consumer or by the producers, which share the same cores) is run once more before it counts.
       if (
         !step.verdict.sustained &&
-        step.verdict.limitedBy === 'consumer' &&
         (step.cpu[OTHER_WORK] ?? 0) >= BUSY_MACHINE_SHARE &&
         steps.length < plan.maxSteps
       ) {
@@ -1347,7 +1346,7 @@ function endToEndMarkdown(m: SystemMeasurement, quick: boolean): string {
     '',
     ...latencyTable(m),
     '',
-    `Search for the sustained rate (steps of ${m.plan.stepMs / 1000} s at a constant offered rate: up by 1/0.85 while steps hold, down by 0.85 while they fail, then halfway between the highest held and the lowest failed until they are within 10 %; a step the consumer lost while other work took over half a core is run once more):`,
+    `Search for the sustained rate (steps of ${m.plan.stepMs / 1000} s at a constant offered rate: up by 1/0.85 while steps hold, down by 0.85 while they fail, then halfway between the highest held and the lowest failed until they are within 10 %; a step lost while other work took over half a core is run once more):`,
     '',
     ...stepsTable(m.steps),
     '',
