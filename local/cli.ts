@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { numberFlag } from './flags.js';
 import { runPipeline } from './pipeline.js';
 
 const usage = `npm start -- [options]
@@ -11,21 +12,6 @@ const usage = `npm start -- [options]
   --quiet            print only the summary
 Environment: KAFKA_BROKERS uses that cluster instead of an embedded broker; DATABASE_URL uses that database
 instead of an embedded PostgreSQL (and leaves it running with its tables).`;
-
-function numberFlag(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({

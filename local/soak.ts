@@ -7,9 +7,12 @@ import pg from 'pg';
 import { migrate } from '../db/migrate.js';
 import { optionalEnv } from '../lambda/adapters/env.js';
 import { HISTOGRAM_BUCKET_MS } from '../lambda/domain/aggregate.js';
+import { seededRandom } from '../lambda/domain/generator.js';
 import { parseCents } from '../lambda/domain/money.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
+import { runScript } from './child-process.js';
 import type { FaultPoint } from './esm/emulator.js';
+import { numberFlag } from './flags.js';
 import { createTopic, type KafkaBroker, startKafkaBroker } from './kafka/broker.js';
 import { type LocalPostgres, startEmbeddedPostgres } from './postgres/embedded.js';
 import { PARTITIONS } from './services.js';
@@ -56,18 +59,6 @@ const STATUS_EVERY_MS = 10_000;
 const PRODUCER_RUN_SECONDS = 60;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** mulberry32: the run's random choices, reproducible from --seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One "retrying" line a consumer printed (see local/pipeline.ts onRetry). */
 interface Retry {
@@ -458,7 +449,8 @@ export async function runSoak(options: SoakOptions, print: (line: string) => voi
     clearInterval(status);
     await chaos.finish();
     // The last consumer: waits a second, finds nothing left, checks flow sums against positions, exits 0.
-    const last = await runToEnd(
+    const last = await runScript(
+      'local/cli.ts',
       [
         '--no-produce',
         '--quiet',
@@ -471,7 +463,7 @@ export async function runSoak(options: SoakOptions, print: (line: string) => voi
         '--window',
         String(options.windowSeconds),
       ],
-      { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: database.url, TOPIC: topic },
+      { env: { KAFKA_BROKERS: brokers.join(','), DATABASE_URL: database.url, TOPIC: topic } },
     );
 
     // The proof.
@@ -611,44 +603,6 @@ async function waitForProducerIds(brokers: readonly string[]): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   await producer.disconnect();
-}
-
-/** Runs a consumer to its end (`--duration`), returning its exit code and output. */
-function runToEnd(
-  args: readonly string[],
-  env: Readonly<Record<string, string>>,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
-
-function numberFlag(
-  name: string,
-  raw: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
 }
 
 async function main(): Promise<number> {

@@ -30,8 +30,8 @@ export interface GeneratedTransaction {
 export const DEFAULT_BRANCHES = ['Kazan', 'SPB', 'Novosibirsk', 'Surgut'] as const;
 export const DEFAULT_CURRENCIES = ['RUB', 'USD', 'EUR', 'GBP'] as const;
 
-/** mulberry32: tiny, fast and good enough for test data; not for anything secret. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: tiny, fast and good enough for test data and fault schedules; not for anything secret. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -65,7 +65,7 @@ export class TransactionGenerator {
       );
     }
     this.span = maxAmount - this.minAmount + 1;
-    this.random = mulberry32(options.seed ?? 1);
+    this.random = seededRandom(options.seed ?? 1);
     this.idPrefix = options.idPrefix ?? 'tx';
   }
 

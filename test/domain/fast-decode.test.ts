@@ -6,7 +6,12 @@ import {
   decodeTransactionFast,
   scanCanonicalTransaction,
 } from '../../lambda/domain/fast-decode.js';
-import { DEFAULT_BRANCHES, DEFAULT_CURRENCIES, TransactionGenerator } from '../../lambda/domain/generator.js';
+import {
+  DEFAULT_BRANCHES,
+  DEFAULT_CURRENCIES,
+  seededRandom,
+  TransactionGenerator,
+} from '../../lambda/domain/generator.js';
 import type { KafkaRecord } from '../../lambda/domain/kafka-record.js';
 import { CentsSum } from '../../lambda/domain/money.js';
 import {
@@ -19,18 +24,6 @@ import {
 // fast-check is not a dependency: a seeded generator makes the cases, so a failure is reproducible
 // from the seed printed with it.
 
-/** mulberry32, as the transaction generator uses. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Record values, valid and not. A case is either clean (every choice one the producer could make,
  * though not always in its exact shape) or bent (each choice odd with a good probability), so that
@@ -42,7 +35,7 @@ class Cases {
   private oddness = 0;
 
   constructor(seed: number) {
-    this.random = randomSource(seed);
+    this.random = seededRandom(seed);
   }
 
   chance(p: number): boolean {

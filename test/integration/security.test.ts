@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
+import { runScript } from '../../local/child-process.js';
 import { freePort } from '../../local/postgres/embedded.js';
 import { readPositions } from '../../local/totals.js';
 import { findCredentialsInLog } from '../security/credentials.js';
 import { type AggregatorModule, loadAggregator } from './faults/support/in-process.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const AGGREGATOR = 'treasury_aggregator';
 const READER = 'treasury_reader';
 const PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'] as const;
@@ -265,27 +263,10 @@ interface Run {
   readonly output: string;
 }
 
-function run(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: '', DATABASE_SECRET_ARN: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+/** Runs a program of the project (args[0]) with no database configured but what `env` gives. */
+async function run(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Run> {
+  const [script = '', ...rest] = args;
+  return runScript(script, rest, { env: { DATABASE_URL: '', DATABASE_SECRET_ARN: '', ...env }, timeoutMs });
 }
 
 /** Runs the aggregator handler in a process of its own and returns all it printed. */

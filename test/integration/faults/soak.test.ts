@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
+import { runScript } from '../../../local/child-process.js';
 import { uniqueTopic } from '../support/test-database.js';
 import { faultSeed } from './support/seeded-random.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 interface SoakResult {
   readonly exact: boolean;
@@ -17,29 +14,7 @@ interface SoakResult {
 }
 
 function runSoak(args: readonly string[], env: Record<string, string>, timeoutMs: number) {
-  return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'local/soak.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the soak did not finish within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+  return runScript('local/soak.ts', args, { env, timeoutMs });
 }
 
 describe('npm run soak, the short variant CI runs', () => {

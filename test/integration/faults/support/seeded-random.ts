@@ -9,17 +9,8 @@ export function faultSeed(): number {
   return given === undefined ? randomInt(2 ** 31) : Number(given);
 }
 
-/** mulberry32: reproducible choices from a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Reproducible choices from a seed: the generator's own PRNG. */
+export { seededRandom } from '../../../../lambda/domain/generator.js';
 
 /** A whole number in [min, max]. */
 export function between(random: () => number, min: number, max: number): number {
