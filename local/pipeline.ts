@@ -2,12 +2,11 @@ import type { MSKEvent } from 'aws-lambda';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { BatchReport } from '../lambda/aggregator/process-batch.js';
-import { parseCents } from '../lambda/domain/money.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
 import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { PARTITIONS, startLocalServices, TOPIC } from './services.js';
-import { diffTotals, readFlowTotals, readPositions, type Totals } from './totals.js';
+import { diffTotals, producedTotals, readFlowTotals, readPositions, } from './totals.js';
 
 export interface PipelineOptions {
   /** Seconds to produce before draining, checking and exiting; undefined runs until Ctrl-C. */
@@ -53,19 +52,6 @@ async function positionOf(admin: Admin, emulator: EsmEmulator): Promise<{ inTopi
     inTopic += Number(end.high);
   }
   return { inTopic, lag };
-}
-
-function producedTotals(summaries: readonly ProducerSummary[]): Totals {
-  const totals: Totals = new Map();
-  for (const summary of summaries) {
-    for (const [key, sent] of Object.entries(summary.totals)) {
-      const entry = totals.get(key) ?? { sum: 0n, count: 0 };
-      entry.sum += parseCents(sent.sum);
-      entry.count += sent.count;
-      totals.set(key, entry);
-    }
-  }
-  return totals;
 }
 
 /** Runs producer → broker → ESM emulator → aggregator → PostgreSQL; resolves to the exit code. */

@@ -8,7 +8,6 @@ import { migrate } from '../db/migrate.js';
 import { optionalEnv } from '../lambda/adapters/env.js';
 import { HISTOGRAM_BUCKET_MS } from '../lambda/domain/aggregate.js';
 import { seededRandom } from '../lambda/domain/generator.js';
-import { parseCents } from '../lambda/domain/money.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
 import { runScript } from './child-process.js';
 import type { FaultPoint } from './esm/emulator.js';
@@ -17,7 +16,7 @@ import { createTopic, type KafkaBroker, startKafkaBroker } from './kafka/broker.
 import { type LocalPostgres, startEmbeddedPostgres } from './postgres/embedded.js';
 import { PARTITIONS } from './services.js';
 import { readTopicContents } from './topic-truth.js';
-import { diffTotals, readFlowTotals, readPositions, type Totals } from './totals.js';
+import { diffTotals, producedTotals, readFlowTotals, readPositions, } from './totals.js';
 
 const usage = `npm run soak -- [options]
 Runs the pipeline for a long time under faults, then proves its totals exact: a producer at a steady rate;
@@ -290,19 +289,6 @@ async function latencyPercentiles(
     return sorted[sorted.length - 1]?.[0] ?? 0;
   };
   return { p50: at(0.5), p99: at(0.99), p999: at(0.999), max: sorted[sorted.length - 1]?.[0] ?? 0 };
-}
-
-function producedTotals(summaries: readonly ProducerSummary[]): Totals {
-  const totals: Totals = new Map();
-  for (const summary of summaries) {
-    for (const [key, sent] of Object.entries(summary.totals)) {
-      const entry = totals.get(key) ?? { sum: 0n, count: 0 };
-      entry.sum += parseCents(sent.sum);
-      entry.count += sent.count;
-      totals.set(key, entry);
-    }
-  }
-  return totals;
 }
 
 const number = (n: number) => n.toLocaleString('en-US');

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { parseCents } from '../lambda/domain/money.js';
+import type { ProducerSummary } from '../lambda/producer/handler.js';
 
 /** Sum (cents) and count per "branch|currency". */
 export type Totals = Map<string, { sum: bigint; count: number }>;
@@ -58,4 +59,18 @@ export function diffTotals(
     }
   }
   return differences.sort();
+}
+
+/** What the producer runs acknowledged, summed: the ground truth of a run. */
+export function producedTotals(summaries: readonly ProducerSummary[]): Totals {
+  const totals: Totals = new Map();
+  for (const summary of summaries) {
+    for (const [key, sent] of Object.entries(summary.totals)) {
+      const entry = totals.get(key) ?? { sum: 0n, count: 0 };
+      entry.sum += parseCents(sent.sum);
+      entry.count += sent.count;
+      totals.set(key, entry);
+    }
+  }
+  return totals;
 }
