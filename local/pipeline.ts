@@ -6,7 +6,7 @@ import type { ProducerSummary } from '../lambda/producer/handler.js';
 import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { PARTITIONS, startLocalServices, TOPIC } from './services.js';
-import { diffTotals, producedTotals, readFlowTotals, readPositions, } from './totals.js';
+import { diffTotals, producedTotals, readFlowTotals, readPositions } from './totals.js';
 
 export interface PipelineOptions {
   /** Seconds to produce before draining, checking and exiting; undefined runs until Ctrl-C. */

@@ -16,7 +16,7 @@ import { createTopic, type KafkaBroker, startKafkaBroker } from './kafka/broker.
 import { type LocalPostgres, startEmbeddedPostgres } from './postgres/embedded.js';
 import { PARTITIONS } from './services.js';
 import { readTopicContents } from './topic-truth.js';
-import { diffTotals, producedTotals, readFlowTotals, readPositions, } from './totals.js';
+import { diffTotals, producedTotals, readFlowTotals, readPositions } from './totals.js';
 
 const usage = `npm run soak -- [options]
 Runs the pipeline for a long time under faults, then proves its totals exact: a producer at a steady rate;
