@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { MSKEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeMskEvent, type KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
 import { readFlowTotals, readPositions } from '../../local/totals.js';
-import { type AggregatorModule, loadAggregator } from './support/aggregator.js';
+import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { generatedRecords, truthOf } from './support/records.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const SOURCE = {
   eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/test/abc',
@@ -13,25 +12,14 @@ const SOURCE = {
 };
 const TOPIC = 'transaction';
 
-let database: TestDatabase;
-let aggregator: AggregatorModule;
+const fixture = useAggregatorOnTestDatabase();
 
 function event(records: readonly KafkaRecordSource[]): MSKEvent {
   return encodeMskEvent(records, SOURCE);
 }
 
-beforeAll(async () => {
-  database = await createTestDatabase(inject('databaseUrl'));
-  aggregator = await loadAggregator(database.url);
-});
-
-afterAll(async () => {
-  await aggregator?.closeConnections();
-  await database?.drop();
-});
-
 async function resetTables(): Promise<void> {
-  await database.pool.query(
+  await fixture.database.pool.query(
     'TRUNCATE applied_batch, transaction_flow, currency_position, rejected_transaction, partition_checkpoint, offset_gap',
   );
 }
@@ -54,14 +42,14 @@ describe('aggregator handler on a real PostgreSQL', () => {
     ];
 
     // Act
-    const report = await aggregator.handler(event([...records, ...bad]));
+    const report = await fixture.aggregator.handler(event([...records, ...bad]));
 
     // Assess
     expect(report).toMatchObject({ received: 503, applied: 500, rejected: 3, skipped: 0, attempts: 1 });
     const truth = truthOf(deals);
-    expect(await readPositions(database.pool)).toEqual(truth);
-    expect(await readFlowTotals(database.pool)).toEqual(truth);
-    const rejected = await database.pool.query(
+    expect(await readPositions(fixture.database.pool)).toEqual(truth);
+    expect(await readFlowTotals(fixture.database.pool)).toEqual(truth);
+    const rejected = await fixture.database.pool.query(
       'SELECT kafka_partition, kafka_offset::int AS offset, reason FROM rejected_transaction ORDER BY kafka_offset',
     );
     expect(rejected.rows).toEqual([
@@ -73,37 +61,39 @@ describe('aggregator handler on a real PostgreSQL', () => {
         reason: 'currency must be three uppercase letters (ISO 4217), got "usd"',
       },
     ]);
-    const checkpoint = await database.pool.query('SELECT next_offset::int AS next FROM partition_checkpoint');
+    const checkpoint = await fixture.database.pool.query(
+      'SELECT next_offset::int AS next FROM partition_checkpoint',
+    );
     expect(checkpoint.rows).toEqual([{ next: 603 }]);
   });
 
   it('applies an MSK event exactly as AWS sends it, across two partitions', async () => {
     // Prepare: two partitions; a keyless record, a tombstone, an empty value and a non-JSON value.
     await resetTables();
-    const fixture = JSON.parse(
+    const awsEvent = JSON.parse(
       await readFile(new URL('../fixtures/msk/two-partitions.json', import.meta.url), 'utf8'),
     ) as MSKEvent;
 
     // Act
-    const report = await aggregator.handler(fixture);
+    const report = await fixture.aggregator.handler(awsEvent);
 
     // Assess
     expect(report).toMatchObject({ received: 6, applied: 3, rejected: 3, attempts: 1 });
-    expect(await readPositions(database.pool)).toEqual(
+    expect(await readPositions(fixture.database.pool)).toEqual(
       new Map([
         ['Kazan|USD', { sum: 4250n, count: 1 }],
         ['SPB|EUR', { sum: -1700n, count: 1 }],
         ['Novosibirsk|RUB', { sum: 10n, count: 1 }],
       ]),
     );
-    const checkpoints = await database.pool.query(
+    const checkpoints = await fixture.database.pool.query(
       'SELECT kafka_partition AS partition, next_offset::int AS next FROM partition_checkpoint ORDER BY 1',
     );
     expect(checkpoints.rows).toEqual([
       { partition: 0, next: 18 },
       { partition: 2, next: 43 },
     ]);
-    const rejected = await database.pool.query(
+    const rejected = await fixture.database.pool.query(
       'SELECT kafka_partition AS partition, kafka_offset::int AS offset, reason FROM rejected_transaction ORDER BY 1, 2',
     );
     expect(rejected.rows).toEqual([
@@ -119,14 +109,14 @@ describe('aggregator handler on a real PostgreSQL', () => {
     const { records, deals } = generatedRecords(TOPIC, 1, 0, 200, 8);
 
     // Act
-    const first = await aggregator.handler(event(records));
-    const second = await aggregator.handler(event(records));
+    const first = await fixture.aggregator.handler(event(records));
+    const second = await fixture.aggregator.handler(event(records));
 
     // Assess
     expect(first).toMatchObject({ applied: 200, skipped: 0 });
     expect(second).toMatchObject({ applied: 0, skipped: 200, batchId: undefined });
-    expect(await readPositions(database.pool)).toEqual(truthOf(deals));
-    const batches = await database.pool.query('SELECT count(*)::int AS n FROM applied_batch');
+    expect(await readPositions(fixture.database.pool)).toEqual(truthOf(deals));
+    const batches = await fixture.database.pool.query('SELECT count(*)::int AS n FROM applied_batch');
     expect(batches.rows[0].n).toBe(1);
   });
 
@@ -136,16 +126,16 @@ describe('aggregator handler on a real PostgreSQL', () => {
     const { records, deals } = generatedRecords(TOPIC, 2, 0, 300, 9);
 
     // Act: [0,100), then [50,200) across the applied boundary, then everything again in one batch.
-    const a = await aggregator.handler(event(records.slice(0, 100)));
-    const b = await aggregator.handler(event(records.slice(50, 200)));
-    const c = await aggregator.handler(event(records));
+    const a = await fixture.aggregator.handler(event(records.slice(0, 100)));
+    const b = await fixture.aggregator.handler(event(records.slice(50, 200)));
+    const c = await fixture.aggregator.handler(event(records));
 
     // Assess
     expect(a).toMatchObject({ applied: 100, skipped: 0, attempts: 1 });
     expect(b).toMatchObject({ applied: 100, skipped: 50, attempts: 2 });
     expect(c).toMatchObject({ applied: 100, skipped: 200, attempts: 2 });
-    expect(await readPositions(database.pool)).toEqual(truthOf(deals));
-    expect(await readFlowTotals(database.pool)).toEqual(truthOf(deals));
+    expect(await readPositions(fixture.database.pool)).toEqual(truthOf(deals));
+    expect(await readFlowTotals(fixture.database.pool)).toEqual(truthOf(deals));
   });
 
   it('lets concurrent invocations of all partitions update the same positions without lost updates or deadlocks', async () => {
@@ -157,15 +147,15 @@ describe('aggregator handler on a real PostgreSQL', () => {
     await Promise.all(
       partitions.map(async ({ records }) => {
         for (let from = 0; from < records.length; from += 100) {
-          await aggregator.handler(event(records.slice(from, from + 100)));
+          await fixture.aggregator.handler(event(records.slice(from, from + 100)));
         }
       }),
     );
 
     // Assess
     const truth = truthOf(partitions.flatMap((p) => p.deals));
-    expect(await readPositions(database.pool)).toEqual(truth);
-    expect(await readFlowTotals(database.pool)).toEqual(truth);
+    expect(await readPositions(fixture.database.pool)).toEqual(truth);
+    expect(await readFlowTotals(fixture.database.pool)).toEqual(truth);
   });
 
   it('commits nothing of a batch whose write fails, and throws so that the batch is retried', async () => {
@@ -179,25 +169,27 @@ describe('aggregator handler on a real PostgreSQL', () => {
       timestamp: 1,
       value: Buffer.from('[]'),
     };
-    await database.pool.query(`
+    await fixture.database.pool.query(`
       CREATE FUNCTION test_fail() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN RAISE EXCEPTION 'disk full (simulated)'; END $$;
       CREATE TRIGGER test_fail BEFORE INSERT ON rejected_transaction FOR EACH ROW EXECUTE FUNCTION test_fail();`);
 
     try {
       // Act
-      const attempt = aggregator.handler(event([...records, poisoned]));
+      const attempt = fixture.aggregator.handler(event([...records, poisoned]));
 
       // Assess
       await expect(attempt).rejects.toThrow('disk full (simulated)');
-      const counts = await database.pool.query(
+      const counts = await fixture.database.pool.query(
         `SELECT (SELECT count(*) FROM currency_position)::int AS positions,
                 (SELECT count(*) FROM transaction_flow)::int AS flows,
                 (SELECT count(*) FROM partition_checkpoint)::int AS checkpoints`,
       );
       expect(counts.rows[0]).toEqual({ positions: 0, flows: 0, checkpoints: 0 });
     } finally {
-      await database.pool.query('DROP TRIGGER test_fail ON rejected_transaction; DROP FUNCTION test_fail()');
+      await fixture.database.pool.query(
+        'DROP TRIGGER test_fail ON rejected_transaction; DROP FUNCTION test_fail()',
+      );
     }
   });
 });

@@ -1,12 +1,13 @@
 import { CompressionTypes } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createTopic } from '../../local/kafka/broker.js';
 import { expectExactTotals } from './faults/support/ground-truth.js';
-import { type AggregatorModule, emulatorFor, loadAggregator, sleep } from './faults/support/in-process.js';
+import { emulatorFor, sleep } from './faults/support/in-process.js';
 import { LiveProducer } from './faults/support/live-producer.js';
+import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { fullyCommitted, testKafka, waitFor } from './support/kafka.js';
 import type { Truth } from './support/records.js';
-import { createTestDatabase, type TestDatabase, uniqueTopic } from './support/test-database.js';
+import { uniqueTopic } from './support/test-database.js';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const deal = (fields: Record<string, unknown>) =>
@@ -191,18 +192,7 @@ const UNUSUAL_VALID: readonly { branch: string; currency: string; cents: bigint;
   },
 ];
 
-let database: TestDatabase;
-let aggregator: AggregatorModule;
-
-beforeAll(async () => {
-  database = await createTestDatabase(inject('databaseUrl'));
-  aggregator = await loadAggregator(database.url);
-});
-
-afterAll(async () => {
-  await aggregator?.closeConnections();
-  await database?.drop();
-});
+const fixture = useAggregatorOnTestDatabase();
 
 describe('malformed records mixed into a live stream', () => {
   it(`sets each of ${MALFORMED.length} kinds aside with its reason and offset, applies the valid records around them, and keeps every partition moving`, async () => {
@@ -218,7 +208,9 @@ describe('malformed records mixed into a live stream', () => {
       ratePerSecond: 300,
       seed: 11,
     });
-    const emulator = emulatorFor(testKafka(brokers), topic, groupId, (event) => aggregator.handler(event));
+    const emulator = emulatorFor(testKafka(brokers), topic, groupId, (event) =>
+      fixture.aggregator.handler(event),
+    );
     await emulator.start();
     const sender = testKafka(brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
     await sender.connect();
@@ -267,7 +259,7 @@ describe('malformed records mixed into a live stream', () => {
     }
 
     // Assess: each malformed record in rejected_transaction, where it was and why, with what it held.
-    const rejected = await database.pool.query<{
+    const rejected = await fixture.database.pool.query<{
       kafka_partition: number;
       kafka_offset: string;
       reason: string;
@@ -297,6 +289,6 @@ describe('malformed records mixed into a live stream', () => {
     );
     await admin.disconnect();
     for (const want of expected) expect(ends.get(want.partition)).toBeGreaterThan(want.offset + 1);
-    await expectExactTotals(database.pool, truth, topic, ends);
+    await expectExactTotals(fixture.database.pool, truth, topic, ends);
   });
 });

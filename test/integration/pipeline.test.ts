@@ -1,25 +1,14 @@
 import type { Message } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
 import { EsmEmulator } from '../../local/esm/emulator.js';
 import { readFlowTotals, readPositions } from '../../local/totals.js';
-import { type AggregatorModule, loadAggregator } from './support/aggregator.js';
+import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { fullyCommitted, produce, testKafka, waitFor } from './support/kafka.js';
 import { addToTruth, type Truth } from './support/records.js';
-import { createTestDatabase, type TestDatabase, uniqueTopic } from './support/test-database.js';
+import { uniqueTopic } from './support/test-database.js';
 
-let database: TestDatabase;
-let aggregator: AggregatorModule;
-
-beforeAll(async () => {
-  database = await createTestDatabase(inject('databaseUrl'));
-  aggregator = await loadAggregator(database.url);
-});
-
-afterAll(async () => {
-  await aggregator?.closeConnections();
-  await database?.drop();
-});
+const fixture = useAggregatorOnTestDatabase();
 
 /** Invalid records and the reason each must be rejected with. */
 const INVALID: { value: Buffer | null; reason: string | RegExp }[] = [
@@ -70,7 +59,7 @@ describe('the pipeline on a real broker and a real database', () => {
       bootstrapServers: brokers,
       limits: { batchSize: 500, windowMs: 500, maxBytes: 6 * 1024 * 1024 },
       startingPosition: 'TRIM_HORIZON',
-      invoke: (event) => aggregator.handler(event),
+      invoke: (event) => fixture.aggregator.handler(event),
     });
 
     // Act
@@ -82,12 +71,15 @@ describe('the pipeline on a real broker and a real database', () => {
     }
 
     // Assess
-    expect(await readPositions(database.pool)).toEqual(truth);
-    expect(await readFlowTotals(database.pool)).toEqual(truth);
-    const rejected = await database.pool.query<{ reason: string; kafka_offset: string; record_key: Buffer }>(
-      'SELECT reason, kafka_offset, record_key FROM rejected_transaction WHERE topic = $1 ORDER BY id',
-      [topic],
-    );
+    expect(await readPositions(fixture.database.pool)).toEqual(truth);
+    expect(await readFlowTotals(fixture.database.pool)).toEqual(truth);
+    const rejected = await fixture.database.pool.query<{
+      reason: string;
+      kafka_offset: string;
+      record_key: Buffer;
+    }>('SELECT reason, kafka_offset, record_key FROM rejected_transaction WHERE topic = $1 ORDER BY id', [
+      topic,
+    ]);
     expect(rejected.rows).toHaveLength(INVALID.length);
     for (const row of rejected.rows) {
       const index = Number(row.record_key.toString().slice('bad-'.length)) / 250;

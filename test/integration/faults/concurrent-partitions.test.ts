@@ -1,11 +1,12 @@
 import { CompressionTypes, type Message } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { createTopic } from '../../../local/kafka/broker.js';
+import { useAggregatorOnTestDatabase } from '../support/aggregator.js';
 import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
 import type { Truth } from '../support/records.js';
-import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
+import { uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals } from './support/ground-truth.js';
-import { type AggregatorModule, emulatorFor, loadAggregator } from './support/in-process.js';
+import { emulatorFor } from './support/in-process.js';
 import { between, faultSeed, seededRandom } from './support/seeded-random.js';
 
 const PARTITIONS = 6;
@@ -16,19 +17,8 @@ const CELLS = [
   { branch: 'Kazan', currency: 'EUR' },
 ] as const;
 
-let database: TestDatabase;
-let aggregator: AggregatorModule;
-
-beforeAll(async () => {
-  database = await createTestDatabase(inject('databaseUrl'));
-  // One connection per partition, so that the invocations meet in the database, not in the pool.
-  aggregator = await loadAggregator(database.url, PARTITIONS + 2);
-});
-
-afterAll(async () => {
-  await aggregator?.closeConnections();
-  await database?.drop();
-});
+// One connection per partition, so that the invocations meet in the database, not in the pool.
+const fixture = useAggregatorOnTestDatabase(PARTITIONS + 2);
 
 describe('concurrent handlers on all partitions updating the same positions', () => {
   it('loses no update and never deadlocks', async () => {
@@ -79,7 +69,7 @@ describe('concurrent handlers on all partitions updating the same positions', ()
           for (const record of records) invokedPartitions.add(record.partition);
         }
         try {
-          return await aggregator.handler(event);
+          return await fixture.aggregator.handler(event);
         } finally {
           inFlight--;
         }
@@ -105,13 +95,13 @@ describe('concurrent handlers on all partitions updating the same positions', ()
     expect(invokedPartitions.size).toBe(PARTITIONS);
     expect(mostInFlight).toBeGreaterThanOrEqual(PARTITIONS / 2);
     expect(emulator.stats.retries).toBe(0);
-    const deadlocks = await database.pool.query<{ deadlocks: string }>(
+    const deadlocks = await fixture.database.pool.query<{ deadlocks: string }>(
       'SELECT deadlocks::text FROM pg_stat_database WHERE datname = current_database()',
     );
     expect(Number(deadlocks.rows[0]?.deadlocks)).toBe(0);
     const ends = new Map(
       Array.from({ length: PARTITIONS }, (_, p) => [p, Math.ceil((DEALS - p) / PARTITIONS)] as const),
     );
-    await expectExactTotals(database.pool, truth, topic, ends);
+    await expectExactTotals(fixture.database.pool, truth, topic, ends);
   });
 });

@@ -1,31 +1,15 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import type { EsmEmulator } from '../../../local/esm/emulator.js';
 import { createTopic } from '../../../local/kafka/broker.js';
+import { useAggregatorOnTestDatabase } from '../support/aggregator.js';
 import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
-import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
+import { uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';
-import {
-  type AggregatorModule,
-  appliedBatches,
-  emulatorFor,
-  loadAggregator,
-  sleep,
-} from './support/in-process.js';
+import { appliedBatches, emulatorFor, sleep } from './support/in-process.js';
 import { LiveProducer } from './support/live-producer.js';
 import { faultSeed } from './support/seeded-random.js';
 
-let database: TestDatabase;
-let aggregator: AggregatorModule;
-
-beforeAll(async () => {
-  database = await createTestDatabase(inject('databaseUrl'));
-  aggregator = await loadAggregator(database.url);
-});
-
-afterAll(async () => {
-  await aggregator?.closeConnections();
-  await database?.drop();
-});
+const fixture = useAggregatorOnTestDatabase();
 
 describe('a consumer-group rebalance in the middle of a live stream', () => {
   it('keeps exact totals while a second emulator instance joins the group, takes partitions and leaves', async () => {
@@ -41,14 +25,18 @@ describe('a consumer-group rebalance in the middle of a live stream', () => {
       seed: faultSeed(),
     });
     const instance = (): EsmEmulator =>
-      emulatorFor(testKafka(brokers), topic, groupId, (event) => aggregator.handler(event));
+      emulatorFor(testKafka(brokers), topic, groupId, (event) => fixture.aggregator.handler(event));
     const first = instance();
     const second = instance();
     await first.start();
 
     // Act: the second joins while batches are in flight, works for a while, and leaves.
     try {
-      await waitFor(async () => (await appliedBatches(database.pool)) > 0, 60_000, 'the first batch applied');
+      await waitFor(
+        async () => (await appliedBatches(fixture.database.pool)) > 0,
+        60_000,
+        'the first batch applied',
+      );
       await second.start();
       await waitFor(async () => second.stats.recordsCommitted > 0, 60_000, 'the second instance to commit');
       await sleep(1_500);
@@ -73,6 +61,6 @@ describe('a consumer-group rebalance in the middle of a live stream', () => {
     expect(second.stats.recordsCommitted).toBeGreaterThan(0);
     expect(producer.failures).toEqual([]);
     expect(topicContents.truth).toEqual(producer.truth);
-    await expectExactTotals(database.pool, producer.truth, topic, topicContents.ends);
+    await expectExactTotals(fixture.database.pool, producer.truth, topic, topicContents.ends);
   });
 });
