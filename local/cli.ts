@@ -10,6 +10,8 @@ const usage = `npm start -- [options]
   --group <id>       consumer group of the emulated mapping (default treasury-stream-aggregator)
   --no-produce       run only the consumer side
   --quiet            print only the summary
+  --in-process       call the handlers in this process (for a debugger) instead of running their bundles
+                     under the Lambda Runtime Interface Emulator and aws-lambda-ric
 Environment: KAFKA_BROKERS uses that cluster instead of an embedded broker; DATABASE_URL uses that database
 instead of an embedded PostgreSQL (and leaves it running with its tables).`;
 
@@ -23,6 +25,7 @@ async function main(): Promise<number> {
       group: { type: 'string' },
       'no-produce': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      'in-process': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -39,6 +42,7 @@ async function main(): Promise<number> {
     groupId: values.group ?? 'treasury-stream-aggregator',
     produce: !values['no-produce'],
     quiet: values.quiet,
+    inProcess: values['in-process'],
     print: (line) => console.log(line),
   });
 }

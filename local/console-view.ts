@@ -1,4 +1,4 @@
-import type { BatchReport } from '../lambda/aggregator/process-batch.js';
+import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
 
 /** What the status line shows; counters are totals since the start. */
 export interface StatusSnapshot {
@@ -23,23 +23,23 @@ export function formatBatchTable(
   partition: number,
   fromOffset: number,
   toOffset: number,
-  report: BatchReport,
+  report: BatchSummary,
   maxRows = 5,
 ): string {
   const head =
     `batch ${report.batchId ?? '-'} · partition ${partition} offsets ${fromOffset}..${toOffset} · ` +
     `${report.applied} applied, ${report.rejected} rejected, ${report.skipped} already applied`;
-  if (report.deltas.length === 0) return head;
-  const rows = report.deltas
-    .slice(0, maxRows)
-    .map((d) => [d.branch, d.currency, d.sum.toDecimal(), String(d.count)]);
+  if (report.positions.length === 0) return head;
+  const rows = report.positions.slice(0, maxRows).map((d) => [d.branch, d.currency, d.sum, String(d.count)]);
   const header = ['branch_name', 'currency_code', 'batch_value', 'tx_count'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const format = (cells: readonly string[]) =>
     `|${cells.map((c, i) => ` ${pad(c, widths[i] ?? 0, i >= 2)} `).join('|')}|`;
   const more =
-    report.deltas.length > maxRows ? `\nonly showing top ${maxRows} rows of ${report.deltas.length}` : '';
+    report.positions.length > maxRows
+      ? `\nonly showing top ${maxRows} rows of ${report.positions.length}`
+      : '';
   return [head, line, format(header), line, ...rows.map(format), line].join('\n') + more;
 }
 

@@ -1,10 +1,18 @@
 import type { MSKEvent } from 'aws-lambda';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import type { BatchReport } from '../lambda/aggregator/process-batch.js';
+import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
 import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
+import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
+import {
+  loadInProcessFunctions,
+  type PipelineFunctions,
+  startRuntimeFunctions,
+} from './pipeline-functions.js';
+import { openRunLog } from './run-log.js';
+import { scheduledEvent } from './scheduled-event.js';
 import { PARTITIONS, startLocalServices, TOPIC } from './services.js';
 import { diffTotals, producedTotals, readFlowTotals, readPositions } from './totals.js';
 
@@ -18,11 +26,14 @@ export interface PipelineOptions {
   /** False runs only the consumer side (another process produces). */
   readonly produce: boolean;
   readonly groupId: string;
+  /** Call the handlers in this process instead of running them under the Lambda runtime emulator. */
+  readonly inProcess: boolean;
   readonly print: (line: string) => void;
 }
 
 // The schedule in AWS fires the producer once a minute; so does the local runtime.
 const SCHEDULE_MS = 60_000;
+const SCHEDULE_RULE_ARN = 'arn:aws:events:local:000000000000:rule/treasury-stream-producer-every-minute';
 const STATUS_EVERY_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 120_000;
 // Lambda's synchronous invocation payload limit, which caps an MSK event.
@@ -58,14 +69,41 @@ async function positionOf(admin: Admin, emulator: EsmEmulator): Promise<{ inTopi
 export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { print } = options;
   const services = await startLocalServices(print, options.quiet ? () => undefined : print);
-  // The handlers read their configuration at module load, as in Lambda: set it before importing them.
-  process.env.DATABASE_URL = services.databaseUrl;
-  process.env.KAFKA_BROKERS = services.brokers.join(',');
-  process.env.DATABASE_POOL_SIZE = String(PARTITIONS + 1);
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-  const aggregator = await import('../lambda/aggregator/handler.js');
-  const producer = await import('../lambda/producer/handler.js');
+  const runLog = await openRunLog();
+  print(`function and library logs: ${runLog.path}`);
+  const counters = { produced: 0, applied: 0, rejected: 0, batches: 0 };
+  // As CloudWatch gets them: the aggregator's EMF lines count what was applied and rejected.
+  const onOutput = (functionName: string, line: FunctionOutputLine) => {
+    runLog.write(functionName, line);
+    if (functionName === 'aggregator' && line.kind === 'metrics') {
+      counters.applied += emfValue(line.document, 'RecordsApplied') ?? 0;
+      counters.rejected += emfValue(line.document, 'RecordsRejected') ?? 0;
+    }
+  };
+  const functionSettings = {
+    databaseUrl: services.databaseUrl,
+    brokers: services.brokers,
+    topic: TOPIC,
+    partitions: PARTITIONS,
+    ratePerSecond: options.ratePerSecond,
+    producerRunSeconds: SCHEDULE_MS / 1000,
+    onOutput,
+    log: print,
+  };
+  let functions: PipelineFunctions;
+  try {
+    functions = options.inProcess
+      ? await loadInProcessFunctions(functionSettings)
+      : await startRuntimeFunctions(functionSettings);
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+  print(
+    functions.mode === 'runtime'
+      ? 'functions: bundled as CDK bundles them, under the Lambda Runtime Interface Emulator and aws-lambda-ric'
+      : 'functions: handlers called in this process (--in-process: nothing crosses the Lambda runtime contract)',
+  );
 
   const kafka = new Kafka({
     clientId: 'esm-emulator',
@@ -77,7 +115,6 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { clusterId } = await admin.describeCluster();
   const eventSourceArn = `arn:aws:kafka:local:000000000000:cluster/treasury-stream-local/${clusterId}`;
 
-  const counters = { produced: 0, applied: 0, rejected: 0, batches: 0 };
   const emulator = new EsmEmulator({
     kafka,
     topic: TOPIC,
@@ -90,11 +127,13 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       maxBytes: MAX_EVENT_BYTES,
     },
     startingPosition: 'TRIM_HORIZON',
-    invoke: (event: MSKEvent) => aggregator.handler(event),
+    invoke: (event: MSKEvent) => functions.invokeAggregator(event),
     onInvocation: (info) => {
-      const report = info.result as BatchReport;
-      counters.applied += report.applied;
-      counters.rejected += report.rejected;
+      const report = info.result as BatchSummary;
+      if (functions.mode === 'in-process') {
+        counters.applied += report.applied;
+        counters.rejected += report.rejected;
+      }
       counters.batches++;
       if (!options.quiet) print(formatBatchTable(info.partition, info.fromOffset, info.toOffset, report));
     },
@@ -153,10 +192,10 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       const runStart = Date.now();
       const runMs = Math.min(SCHEDULE_MS, remainingMs);
       remainingMs -= runMs;
-      const summary = await producer.handler({
-        durationSeconds: runMs / 1000,
-        ratePerSecond: options.ratePerSecond,
-      });
+      // A whole minute is the schedule's own event; a shorter last run is a manual invocation's settings.
+      const summary = await functions.invokeProducer(
+        runMs === SCHEDULE_MS ? scheduledEvent(SCHEDULE_RULE_ARN) : { durationSeconds: runMs / 1000 },
+      );
       summaries.push(summary);
       counters.produced += summary.sent;
       while (!interrupted && remainingMs > 0 && Date.now() < runStart + SCHEDULE_MS) {
@@ -200,12 +239,18 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     );
     const final = await snapshot();
     print(formatStatus(final, undefined));
+    for (const [name, stats] of Object.entries(functions.stats())) {
+      print(
+        `function ${name}: ${stats.invocations} invocations, ${stats.coldStarts} cold starts, ` +
+          `${stats.errors} errors, ${stats.timeouts} timeouts`,
+      );
+    }
   } finally {
     clearInterval(statusTimer);
     await admin.disconnect().catch(() => undefined);
-    await aggregator.closeConnections();
-    await producer.disconnect();
+    await functions.stop();
     await services.stop();
+    await runLog.close();
   }
   return exitCode;
 }

@@ -4,7 +4,8 @@ import type { MSKEvent } from 'aws-lambda';
 import type pg from 'pg';
 import { createPool, readDatabaseSource } from '../adapters/database.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
-import { type BatchReport, processBatch } from './process-batch.js';
+import { type BatchSummary, summarizeBatch } from './batch-summary.js';
+import { processBatch } from './process-batch.js';
 
 // Configuration is read once per container; a missing setting fails the cold start with its name.
 const databaseSource = readDatabaseSource(process.env);
@@ -36,9 +37,10 @@ function forgetCredentialsIfRejected(error: unknown): void {
 
 /**
  * The MSK event source mapping's target. Returns when the batch is committed to the database (the
- * mapping then commits the offsets); throws when it is not, so that the mapping retries it.
+ * mapping then commits the offsets) with a JSON-safe summary; throws when it is not, so that the
+ * mapping retries it.
  */
-export async function handler(event: MSKEvent): Promise<BatchReport> {
+export async function handler(event: MSKEvent): Promise<BatchSummary> {
   try {
     const report = await processBatch(event, new PostgresPositionStore(await connection()));
     metrics.addMetric('RecordsReceived', MetricUnit.Count, report.received);
@@ -53,7 +55,7 @@ export async function handler(event: MSKEvent): Promise<BatchReport> {
       skipped: report.skipped,
       attempts: report.attempts,
     });
-    return report;
+    return summarizeBatch(report);
   } catch (error) {
     forgetCredentialsIfRejected(error);
     metrics.addMetric('BatchesFailed', MetricUnit.Count, 1);

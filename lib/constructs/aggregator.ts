@@ -4,9 +4,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ProvisionedPollers } from '../config.js';
+import { aggregatorFunction } from '../function-definitions.js';
 import { type Database, LAMBDA_CA_BUNDLE } from './database.js';
 import type { Network } from './network.js';
-import { PipelineFunction } from './pipeline-function.js';
+import { definedFunctionProps, PipelineFunction } from './pipeline-function.js';
 import type { Streaming } from './streaming.js';
 
 export interface AggregatorProps {
@@ -68,20 +69,14 @@ export class Aggregator extends Construct {
     const consumerGroupId = props.consumerGroupId ?? 'treasury-stream-aggregator';
 
     this.handler = new PipelineFunction(this, 'Handler', {
-      entry: 'lambda/aggregator/handler.ts',
-      description: 'Aggregates MSK batches of deals into currency positions in PostgreSQL',
-      vpc: network.vpc,
-      vpcSubnets: network.applicationSubnets,
-      memorySize: 512,
-      timeout: Duration.minutes(1),
-      logRetentionDays: props.logRetentionDays,
-      environment: {
+      ...definedFunctionProps(aggregatorFunction(), {
         DATABASE_SECRET_ARN: database.aggregatorSecret.secretArn,
-        // One invocation at a time per container: one connection.
-        DATABASE_POOL_SIZE: '1',
         METRICS_NAMESPACE: props.metricsNamespace,
         NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
-      },
+      }),
+      vpc: network.vpc,
+      vpcSubnets: network.applicationSubnets,
+      logRetentionDays: props.logRetentionDays,
     });
     const fn = this.handler.function;
     database.connections.allowDefaultPortFrom(this.handler, 'Aggregator writes positions');

@@ -6,6 +6,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING, HANDLER_EXPORT } from '../function-bundling.js';
+import {
+  DEFAULT_MEMORY_MIB,
+  DEFAULT_TIMEOUT_SECONDS,
+  FUNCTION_NODE_OPTIONS,
+  type FunctionDefinition,
+} from '../function-definitions.js';
 
 /** The repository root: entry points, the lock file and db/migrations are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,14 +25,28 @@ export interface PipelineFunctionProps {
   readonly vpcSubnets: ec2.SubnetSelection;
   /** @default {} */
   readonly environment?: Readonly<Record<string, string>>;
-  /** @default 256 */
+  /** @default DEFAULT_MEMORY_MIB */
   readonly memorySize?: number;
-  /** @default 30 seconds */
+  /** @default DEFAULT_TIMEOUT_SECONDS */
   readonly timeout?: Duration;
   /** Days the function's log group keeps its logs. @default 30 */
   readonly logRetentionDays?: number;
   /** Shell commands run after esbuild, e.g. to copy files into the bundle. @default none */
   readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+}
+
+/** The props of a function that lib/function-definitions.ts defines, with the environment only AWS has. */
+export function definedFunctionProps(
+  definition: FunctionDefinition,
+  awsEnvironment: Readonly<Record<string, string>>,
+): Pick<PipelineFunctionProps, 'entry' | 'description' | 'memorySize' | 'timeout' | 'environment'> {
+  return {
+    entry: definition.entry,
+    description: definition.description,
+    memorySize: definition.memoryMiB,
+    timeout: Duration.seconds(definition.timeoutSeconds),
+    environment: { ...definition.environment, ...awsEnvironment },
+  };
 }
 
 /**
@@ -58,12 +79,12 @@ export class PipelineFunction extends Construct implements ec2.IConnectable {
     const afterBundling = props.afterBundling;
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: join(PROJECT_ROOT, props.entry),
-      handler: 'handler',
+      handler: HANDLER_EXPORT,
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
-      timeout: props.timeout ?? Duration.seconds(30),
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
+      timeout: props.timeout ?? Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: [this.securityGroup],
@@ -72,26 +93,16 @@ export class PipelineFunction extends Construct implements ec2.IConnectable {
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.INFO,
       environment: {
-        // Stack traces point at the TypeScript sources.
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
         ...props.environment,
       },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       bundling: {
+        ...FUNCTION_BUNDLING,
         format: nodejs.OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // pg and kafkajs are CommonJS and require Node's built-ins; an ES module bundle needs a
-        // `require` to give them.
-        banner:
-          "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // pg loads pg-native only if asked for it; we never do. Everything else, the AWS SDK
-        // included, is bundled so the versions that run are the ones the lock file names.
-        externalModules: ['pg-native'],
+        mainFields: [...FUNCTION_BUNDLING.mainFields],
+        externalModules: [...FUNCTION_BUNDLING.externalModules],
         ...(afterBundling
           ? {
               commandHooks: {

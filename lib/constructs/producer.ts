@@ -2,8 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import { producerFunction } from '../function-definitions.js';
 import type { Network } from './network.js';
-import { PipelineFunction } from './pipeline-function.js';
+import { definedFunctionProps, PipelineFunction } from './pipeline-function.js';
 import type { Streaming } from './streaming.js';
 
 export interface ProducerProps {
@@ -28,19 +29,13 @@ export class Producer extends Construct {
     const durationSeconds = props.durationSeconds ?? 55;
 
     this.handler = new PipelineFunction(this, 'Handler', {
-      entry: 'lambda/producer/handler.ts',
-      description: 'Sends random deals to the transaction topic for a minute',
+      ...definedFunctionProps(
+        producerFunction({ ratePerSecond: props.ratePerSecond ?? 100, durationSeconds }),
+        { MSK_CLUSTER_ARN: streaming.clusterArn, TOPIC: streaming.topic },
+      ),
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
-      // Room to connect and flush after the sending time.
-      timeout: Duration.seconds(durationSeconds + 30),
       logRetentionDays: props.logRetentionDays,
-      environment: {
-        MSK_CLUSTER_ARN: streaming.clusterArn,
-        TOPIC: streaming.topic,
-        RATE_PER_SECOND: String(props.ratePerSecond ?? 100),
-        DURATION_SECONDS: String(durationSeconds),
-      },
     });
     streaming.connections.allowDefaultPortFrom(this.handler, 'Producer to the brokers (SASL/IAM over TLS)');
     network.allowEndpointsFrom(this.handler);

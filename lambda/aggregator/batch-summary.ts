@@ -1,0 +1,47 @@
+import type { BatchReport } from './process-batch.js';
+
+/** One branch × currency of a batch: what its row in transaction_flow holds. */
+export interface BatchPositionSummary {
+  readonly branch: string;
+  readonly currency: string;
+  /** Decimal string with two places, e.g. "-1234.50": exact, unlike a JSON number. */
+  readonly sum: string;
+  readonly count: number;
+}
+
+/**
+ * What the aggregator returns. Lambda's runtime serializes a handler's result with JSON.stringify,
+ * and a result it cannot serialize (a bigint, a cycle) fails the invocation after the batch has
+ * committed: the mapping then retries a batch that is done. So this is plain data only: numbers,
+ * strings, null, arrays. The mapping ignores it; the local runtime prints it.
+ */
+export interface BatchSummary {
+  readonly received: number;
+  readonly applied: number;
+  readonly rejected: number;
+  readonly skipped: number;
+  readonly attempts: number;
+  /** applied_batch's id; null when every record had been applied before. */
+  readonly batchId: number | null;
+  /** ISO 8601 time of the commit; null with batchId. */
+  readonly committedAt: string | null;
+  readonly positions: readonly BatchPositionSummary[];
+}
+
+export function summarizeBatch(report: BatchReport): BatchSummary {
+  return {
+    received: report.received,
+    applied: report.applied,
+    rejected: report.rejected,
+    skipped: report.skipped,
+    attempts: report.attempts,
+    batchId: report.batchId ?? null,
+    committedAt: report.committedAt?.toISOString() ?? null,
+    positions: report.deltas.map((delta) => ({
+      branch: delta.branch,
+      currency: delta.currency,
+      sum: delta.sum.toDecimal(),
+      count: delta.count,
+    })),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * What each function is, apart from where it runs: entry point, memory, timeout and the settings
+ * that are the same in AWS and locally. The stack's constructs add the values that only AWS has (ARNs
+ * of secrets and the cluster); the local runtime adds their local counterparts (DATABASE_URL,
+ * KAFKA_BROKERS). No CDK import here: the local runtime reads it without loading the CDK.
+ */
+export interface FunctionDefinition {
+  /** Short name: the local bundle's folder and the local function name. */
+  readonly name: string;
+  /** Entry point, relative to the repository root. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMiB: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** NODE_OPTIONS of every function: stack traces point at the TypeScript sources. */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+
+/** The defaults of a function that sets neither. */
+export const DEFAULT_MEMORY_MIB = 256;
+export const DEFAULT_TIMEOUT_SECONDS = 30;
+
+export function aggregatorFunction(): FunctionDefinition {
+  return {
+    name: 'aggregator',
+    entry: 'lambda/aggregator/handler.ts',
+    description: 'Aggregates MSK batches of deals into currency positions in PostgreSQL',
+    memoryMiB: 512,
+    timeoutSeconds: 60,
+    environment: {
+      // One invocation at a time per execution environment: one connection.
+      DATABASE_POOL_SIZE: '1',
+    },
+  };
+}
+
+export interface ProducerSettings {
+  readonly ratePerSecond: number;
+  /** Seconds each scheduled run sends for; below a minute so that runs do not overlap. */
+  readonly durationSeconds: number;
+}
+
+export function producerFunction(settings: ProducerSettings): FunctionDefinition {
+  return {
+    name: 'producer',
+    entry: 'lambda/producer/handler.ts',
+    description: 'Sends random deals to the transaction topic for a minute',
+    memoryMiB: DEFAULT_MEMORY_MIB,
+    // Room to connect and flush after the sending time.
+    timeoutSeconds: settings.durationSeconds + 30,
+    environment: {
+      RATE_PER_SECOND: String(settings.ratePerSecond),
+      DURATION_SECONDS: String(settings.durationSeconds),
+    },
+  };
+}

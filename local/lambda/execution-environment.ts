@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { LAMBDA_HANDLER } from '../../lib/function-bundling.js';
+import { FUNCTION_NODE_OPTIONS, type FunctionDefinition } from '../../lib/function-definitions.js';
+import { freePort } from '../postgres/embedded.js';
+import { classifyOutputLine, type FunctionOutputLine, lineSplitter } from './function-output.js';
+
+const SUPERVISOR = fileURLToPath(new URL('./supervise.sh', import.meta.url));
+const RUNTIME_CLIENT = createRequire(import.meta.url).resolve('aws-lambda-ric');
+const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
+const STARTUP_TIMEOUT_MS = 15_000;
+
+/** The function answered with an error document: it threw, its result did not serialize, or it crashed. */
+export class FunctionError extends Error {
+  constructor(
+    readonly errorType: string,
+    errorMessage: string,
+  ) {
+    super(`${errorType}: ${errorMessage}`);
+    this.name = 'FunctionError';
+  }
+}
+
+/** The invocation ran past the function's timeout; the emulator reset the environment. */
+export class FunctionTimeoutError extends Error {
+  constructor(readonly timeoutSeconds: number) {
+    super(`Task timed out after ${timeoutSeconds} seconds`);
+    this.name = 'FunctionTimeoutError';
+  }
+}
+
+export interface ExecutionEnvironmentOptions {
+  readonly definition: FunctionDefinition;
+  /** The bundle's folder (LAMBDA_TASK_ROOT). */
+  readonly taskRoot: string;
+  readonly rieBinary: string;
+  /** Local counterparts of what only AWS has: DATABASE_URL for the secret, KAFKA_BROKERS for the cluster. */
+  readonly localEnvironment: Readonly<Record<string, string>>;
+  readonly onOutput: (line: FunctionOutputLine) => void;
+}
+
+/**
+ * The environment variables Lambda gives a Node.js function, for this definition: its own settings,
+ * the reserved variables the runtime and Powertools read, and JSON logs as the stack configures them.
+ */
+export function lambdaEnvironment(
+  definition: FunctionDefinition,
+  taskRoot: string,
+  localEnvironment: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    AWS_REGION: 'local',
+    AWS_DEFAULT_REGION: 'local',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_LAMBDA_FUNCTION_NAME: `treasury-stream-${definition.name}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(definition.memoryMiB),
+    AWS_LAMBDA_FUNCTION_TIMEOUT: String(definition.timeoutSeconds),
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/treasury-stream-${definition.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: 'local',
+    // The stack sets loggingFormat JSON and application log level INFO.
+    AWS_LAMBDA_LOG_FORMAT: 'JSON',
+    AWS_LAMBDA_LOG_LEVEL: 'INFO',
+    LAMBDA_TASK_ROOT: taskRoot,
+    _HANDLER: LAMBDA_HANDLER,
+    NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
+    ...definition.environment,
+    ...localEnvironment,
+  };
+}
+
+/**
+ * Node's flags as Lambda's Node.js bootstrap sets them from the memory size: a tenth for the young
+ * generation, the rest for the old one, so that a function that outgrows its memory fails here too.
+ */
+export function runtimeNodeFlags(memoryMiB: number): string[] {
+  const newSpace = Math.floor(memoryMiB / 10);
+  return [
+    '--expose-gc',
+    '--max-http-header-size=81920',
+    `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
+    `--max-old-space-size=${memoryMiB - newSpace}`,
+  ];
+}
+
+async function waitForPort(port: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the Runtime Interface Emulator did not listen on 127.0.0.1:${port} in time`);
+}
+
+/** Pids below `pid` (from /proc), deepest last: the emulator's runtime process and its children. */
+async function descendants(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  const direct = children.split(/\s+/).filter(Boolean).map(Number);
+  const nested = await Promise.all(direct.map(descendants));
+  return [...direct, ...nested.flat()];
+}
+
+/**
+ * One Lambda execution environment: the Runtime Interface Emulator running AWS's Node.js runtime
+ * interface client on the function's bundle, on ports of its own on 127.0.0.1. One invocation at a
+ * time, as in Lambda; module state lives between invocations (warm) until a timeout or a crash, after
+ * which the emulator starts the runtime again (cold), as Lambda does.
+ */
+export class ExecutionEnvironment {
+  private busy = false;
+  private exitedWith: string | undefined;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly port: number,
+    readonly definition: FunctionDefinition,
+  ) {
+    child.once('exit', (code, signal) => {
+      this.exitedWith = signal ?? `code ${code}`;
+    });
+  }
+
+  static async start(options: ExecutionEnvironmentOptions): Promise<ExecutionEnvironment> {
+    const [port, runtimeApiPort] = [await freePort(), await freePort()];
+    const { definition, taskRoot } = options;
+    const child = spawn(
+      SUPERVISOR,
+      [
+        String(process.pid),
+        options.rieBinary,
+        '--log-level',
+        'warn',
+        '--runtime-api-address',
+        `127.0.0.1:${runtimeApiPort}`,
+        '--runtime-interface-emulator-address',
+        `127.0.0.1:${port}`,
+        process.execPath,
+        ...runtimeNodeFlags(definition.memoryMiB),
+        RUNTIME_CLIENT,
+        LAMBDA_HANDLER,
+      ],
+      {
+        cwd: taskRoot,
+        env: lambdaEnvironment(definition, taskRoot, options.localEnvironment),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so that stop() takes the supervisor and the emulator down together.
+        detached: true,
+      },
+    );
+    const onLine = (line: string) => options.onOutput(classifyOutputLine(line));
+    child.stdout?.on('data', lineSplitter(onLine));
+    child.stderr?.on('data', lineSplitter(onLine));
+    const environment = new ExecutionEnvironment(child, port, definition);
+    try {
+      await waitForPort(port, Date.now() + STARTUP_TIMEOUT_MS);
+    } catch (error) {
+      await environment.stop();
+      throw error;
+    }
+    return environment;
+  }
+
+  get alive(): boolean {
+    return this.exitedWith === undefined;
+  }
+
+  /** Invokes synchronously (RequestResponse): the function's result, or a FunctionError / FunctionTimeoutError. */
+  async invoke(payload: unknown): Promise<unknown> {
+    if (this.busy) throw new Error('an execution environment runs one invocation at a time');
+    if (!this.alive) throw new Error(`the execution environment has exited (${this.exitedWith})`);
+    this.busy = true;
+    try {
+      const response = await fetch(`http://127.0.0.1:${this.port}${INVOKE_PATH}`, {
+        method: 'POST',
+        body: JSON.stringify(payload),
+        // The emulator answers when the function does, at the latest at its timeout.
+        signal: AbortSignal.timeout((this.definition.timeoutSeconds + 30) * 1000),
+      });
+      const body = await response.text();
+      if (body.startsWith('Task timed out after')) {
+        throw new FunctionTimeoutError(this.definition.timeoutSeconds);
+      }
+      if (!response.ok) {
+        throw new FunctionError('Runtime.EmulatorError', `HTTP ${response.status}: ${body.slice(0, 500)}`);
+      }
+      const result = body === '' ? null : (JSON.parse(body) as unknown);
+      if (typeof result === 'object' && result !== null && 'errorType' in result) {
+        const { errorType, errorMessage } = result as { errorType: unknown; errorMessage?: unknown };
+        throw new FunctionError(String(errorType), String(errorMessage ?? ''));
+      }
+      return result;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Ends the emulator and the runtime it started (the runtime has a process group of its own). */
+  async stop(): Promise<void> {
+    const pid = this.child.pid;
+    if (pid === undefined || !this.alive) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    const below = await descendants(pid);
+    for (const target of [-pid, ...below]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    await exited;
+  }
+}

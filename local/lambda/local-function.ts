@@ -1,0 +1,127 @@
+import type { FunctionDefinition } from '../../lib/function-definitions.js';
+import { bundleFunction } from './bundle.js';
+import { ExecutionEnvironment, FunctionError, FunctionTimeoutError } from './execution-environment.js';
+import type { FunctionOutputLine } from './function-output.js';
+import { ensureRuntimeEmulator } from './runtime-emulator.js';
+
+export interface LocalFunctionOptions {
+  readonly definition: FunctionDefinition;
+  /** Local counterparts of what only AWS has (DATABASE_URL, KAFKA_BROKERS). */
+  readonly localEnvironment: Readonly<Record<string, string>>;
+  /** Execution environments at most, as the function's concurrency: one per partition for the aggregator. */
+  readonly maxConcurrency: number;
+  readonly onOutput?: (line: FunctionOutputLine) => void;
+  /** Where the bundle goes. @default .cache/lambda/<name> */
+  readonly bundleDir?: string;
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalFunctionStats {
+  invocations: number;
+  /** Environments started: the first of each, and each that replaced one that exited. */
+  coldStarts: number;
+  errors: number;
+  timeouts: number;
+}
+
+/**
+ * A function as Lambda runs it, locally: its bundle (built as CDK builds it) in execution
+ * environments under the Runtime Interface Emulator and AWS's runtime interface client. Invocations
+ * go to an idle environment (warm), or to a new one while fewer than maxConcurrency run (cold);
+ * beyond that they wait, as a function at its concurrency limit throttles.
+ */
+export class LocalFunction {
+  readonly stats: LocalFunctionStats = { invocations: 0, coldStarts: 0, errors: 0, timeouts: 0 };
+  private readonly environments: ExecutionEnvironment[] = [];
+  // Leased from acquire() until the invocation ends, so that two callers never share one.
+  private readonly leased = new Set<ExecutionEnvironment>();
+  private readonly waiting: (() => void)[] = [];
+  private starting = 0;
+  private stopped = false;
+
+  private constructor(
+    private readonly options: LocalFunctionOptions,
+    private readonly taskRoot: string,
+    private readonly rieBinary: string,
+  ) {}
+
+  static async create(options: LocalFunctionOptions): Promise<LocalFunction> {
+    const [taskRoot, rieBinary] = await Promise.all([
+      bundleFunction(options.definition, options.bundleDir),
+      ensureRuntimeEmulator(options.log),
+    ]);
+    return new LocalFunction(options, taskRoot, rieBinary);
+  }
+
+  get name(): string {
+    return this.options.definition.name;
+  }
+
+  /** A synchronous (RequestResponse) invocation, as the event source mapping makes. */
+  async invoke(payload: unknown): Promise<unknown> {
+    const environment = await this.acquire();
+    this.stats.invocations++;
+    try {
+      return await environment.invoke(payload);
+    } catch (error) {
+      if (error instanceof FunctionTimeoutError) this.stats.timeouts++;
+      else if (error instanceof FunctionError) this.stats.errors++;
+      throw error;
+    } finally {
+      this.leased.delete(environment);
+      this.waiting.shift()?.();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const wake of this.waiting.splice(0)) wake();
+    await Promise.all(this.environments.splice(0).map((environment) => environment.stop()));
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    for (;;) {
+      if (this.stopped) throw new Error(`function ${this.name} is stopped`);
+      this.removeExited();
+      const idle = this.environments.find((environment) => !this.leased.has(environment));
+      if (idle) {
+        this.leased.add(idle);
+        return idle;
+      }
+      if (this.environments.length + this.starting < this.options.maxConcurrency) {
+        return this.startEnvironment();
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+  }
+
+  private removeExited(): void {
+    for (let i = this.environments.length - 1; i >= 0; i--) {
+      if (!this.environments[i]?.alive) this.environments.splice(i, 1);
+    }
+  }
+
+  /** Starts an environment, leased to the caller. */
+  private async startEnvironment(): Promise<ExecutionEnvironment> {
+    this.starting++;
+    try {
+      const environment = await ExecutionEnvironment.start({
+        definition: this.options.definition,
+        taskRoot: this.taskRoot,
+        rieBinary: this.rieBinary,
+        localEnvironment: this.options.localEnvironment,
+        onOutput: this.options.onOutput ?? (() => undefined),
+      });
+      if (this.stopped) {
+        await environment.stop();
+        throw new Error(`function ${this.name} is stopped`);
+      }
+      this.stats.coldStarts++;
+      this.leased.add(environment);
+      this.environments.push(environment);
+      return environment;
+    } finally {
+      this.starting--;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import type { MSKEvent } from 'aws-lambda';
+import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
+import type { ProducerSummary } from '../lambda/producer/handler.js';
+import { aggregatorFunction, producerFunction } from '../lib/function-definitions.js';
+import type { FunctionOutputLine } from './lambda/function-output.js';
+import { LocalFunction, type LocalFunctionStats } from './lambda/local-function.js';
+
+/** The two functions of the pipeline, however they run. */
+export interface PipelineFunctions {
+  /** How they run: under the Lambda runtime emulator, or called in this process (--in-process). */
+  readonly mode: 'runtime' | 'in-process';
+  invokeAggregator(event: MSKEvent): Promise<BatchSummary>;
+  /** Invoked as the schedule invokes it: the event is a Scheduled Event, or a manual run's settings. */
+  invokeProducer(event: unknown): Promise<ProducerSummary>;
+  /** Per function: invocations, cold starts, errors, timeouts (runtime mode only). */
+  stats(): Readonly<Record<string, LocalFunctionStats>>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineFunctionSettings {
+  readonly databaseUrl: string;
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  /** Concurrent aggregator invocations at most: the mapping invokes one per partition at a time. */
+  readonly partitions: number;
+  readonly ratePerSecond: number;
+  /** Seconds a scheduled producer run lasts. */
+  readonly producerRunSeconds: number;
+  readonly onOutput?: (functionName: string, line: FunctionOutputLine) => void;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Bundles both functions as CDK does and starts them under the Runtime Interface Emulator with AWS's
+ * runtime interface client: what they return crosses JSON as it does in Lambda, errors come back as
+ * errorType documents, timeouts are enforced, and their stdout (logs, EMF metrics) is read as
+ * CloudWatch would receive it.
+ */
+export async function startRuntimeFunctions(settings: PipelineFunctionSettings): Promise<PipelineFunctions> {
+  const brokers = settings.brokers.join(',');
+  const [aggregator, producer] = await Promise.all([
+    LocalFunction.create({
+      definition: aggregatorFunction(),
+      localEnvironment: { DATABASE_URL: settings.databaseUrl },
+      maxConcurrency: settings.partitions,
+      onOutput: (line) => settings.onOutput?.('aggregator', line),
+      log: settings.log,
+    }),
+    LocalFunction.create({
+      definition: producerFunction({
+        ratePerSecond: settings.ratePerSecond,
+        durationSeconds: settings.producerRunSeconds,
+      }),
+      localEnvironment: { KAFKA_BROKERS: brokers, TOPIC: settings.topic },
+      // The schedule never overlaps runs; a second environment would only start if one did.
+      maxConcurrency: 1,
+      onOutput: (line) => settings.onOutput?.('producer', line),
+      log: settings.log,
+    }),
+  ]);
+  return {
+    mode: 'runtime',
+    invokeAggregator: async (event) => (await aggregator.invoke(event)) as BatchSummary,
+    invokeProducer: async (event) => (await producer.invoke(event)) as ProducerSummary,
+    stats: () => ({ aggregator: { ...aggregator.stats }, producer: { ...producer.stats } }),
+    stop: async () => {
+      await Promise.all([aggregator.stop(), producer.stop()]);
+    },
+  };
+}
+
+/**
+ * The handlers imported into this process, for debugging with breakpoints (--in-process): nothing
+ * crosses the runtime's contract, so this is never evidence that a change works in Lambda.
+ */
+export async function loadInProcessFunctions(settings: PipelineFunctionSettings): Promise<PipelineFunctions> {
+  // The handlers read their configuration at module load, as in Lambda: set it before importing them.
+  const definitions = [
+    aggregatorFunction(),
+    producerFunction({ ratePerSecond: settings.ratePerSecond, durationSeconds: settings.producerRunSeconds }),
+  ];
+  for (const definition of definitions) Object.assign(process.env, definition.environment);
+  Object.assign(process.env, {
+    DATABASE_URL: settings.databaseUrl,
+    KAFKA_BROKERS: settings.brokers.join(','),
+    TOPIC: settings.topic,
+    // Concurrent partitions share this one process's pool.
+    DATABASE_POOL_SIZE: String(settings.partitions + 1),
+  });
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+  const aggregator = await import('../lambda/aggregator/handler.js');
+  const producer = await import('../lambda/producer/handler.js');
+  return {
+    mode: 'in-process',
+    invokeAggregator: (event) => aggregator.handler(event),
+    invokeProducer: (event) => producer.handler(event),
+    stats: () => ({}),
+    stop: async () => {
+      await aggregator.closeConnections();
+      await producer.disconnect();
+    },
+  };
+}
