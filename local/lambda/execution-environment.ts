@@ -156,7 +156,8 @@ export class ExecutionEnvironment {
         cwd: taskRoot,
         env: lambdaEnvironment(definition, taskRoot, options.localEnvironment),
         stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group, so that stop() takes the supervisor and the emulator down together.
+        // Out of the terminal's process group: Ctrl-C reaches the local runtime, which stops its
+        // environments; the supervisor ends them if the runtime dies first.
         detached: true,
       },
     );
@@ -212,8 +213,7 @@ export class ExecutionEnvironment {
     const pid = this.child.pid;
     if (pid === undefined || !this.alive) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    const below = await descendants(pid);
-    for (const target of [-pid, ...below]) {
+    for (const target of [...(await descendants(pid)), pid]) {
       try {
         process.kill(target, 'SIGKILL');
       } catch {

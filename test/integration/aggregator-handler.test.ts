@@ -12,7 +12,7 @@ const SOURCE = {
 };
 const TOPIC = 'transaction';
 
-const fixture = useAggregatorOnTestDatabase();
+const fixture = useAggregatorOnTestDatabase({ concurrency: 3 });
 
 function event(records: readonly KafkaRecordSource[]): MSKEvent {
   return encodeMskEvent(records, SOURCE);
@@ -114,7 +114,7 @@ describe('aggregator handler on a real PostgreSQL', () => {
 
     // Assess
     expect(first).toMatchObject({ applied: 200, skipped: 0 });
-    expect(second).toMatchObject({ applied: 0, skipped: 200, batchId: undefined });
+    expect(second).toMatchObject({ applied: 0, skipped: 200, batchId: null });
     expect(await readPositions(fixture.database.pool)).toEqual(truthOf(deals));
     const batches = await fixture.database.pool.query('SELECT count(*)::int AS n FROM applied_batch');
     expect(batches.rows[0].n).toBe(1);

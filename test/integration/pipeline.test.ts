@@ -8,7 +8,7 @@ import { fullyCommitted, produce, testKafka, waitFor } from './support/kafka.js'
 import { addToTruth, type Truth } from './support/records.js';
 import { uniqueTopic } from './support/test-database.js';
 
-const fixture = useAggregatorOnTestDatabase();
+const fixture = useAggregatorOnTestDatabase({ concurrency: 3 });
 
 /** Invalid records and the reason each must be rejected with. */
 const INVALID: { value: Buffer | null; reason: string | RegExp }[] = [

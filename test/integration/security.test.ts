@@ -3,12 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
 import { runScript } from '../../local/child-process.js';
 import { freePort } from '../../local/postgres/embedded.js';
 import { readPositions } from '../../local/totals.js';
 import { findCredentialsInLog } from '../security/credentials.js';
-import { type AggregatorModule, loadAggregator } from './faults/support/in-process.js';
+import { type AggregatorUnderTest, loadAggregator } from './faults/support/in-process.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const AGGREGATOR = 'treasury_aggregator';
@@ -123,7 +124,7 @@ describe('database roles: each has only what it needs', () => {
   it('a login acting as the aggregator applies a batch through the handler, yet cannot read or write a table', async () => {
     // Prepare: the handler, configured with that login, as the CDK stack configures it.
     const { url } = await loginAs(AGGREGATOR);
-    const aggregator: AggregatorModule = await loadAggregator(url, 1);
+    const aggregator: AggregatorUnderTest = await loadAggregator(url);
     // A branch made of SQL: stored as the name it is, because values travel as parameters.
     const branch = "x'); DROP TABLE currency_position; --";
     const event = encodeMskEvent(
@@ -150,7 +151,7 @@ describe('database roles: each has only what it needs', () => {
     );
 
     // Act
-    let report: Awaited<ReturnType<AggregatorModule['handler']>>;
+    let report: BatchSummary;
     try {
       report = await aggregator.handler(event);
     } finally {

@@ -7,7 +7,7 @@ import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';
 import {
-  type AggregatorModule,
+  type AggregatorUnderTest,
   appliedBatches,
   emulatorFor,
   loadAggregator,
@@ -21,7 +21,7 @@ import { faultSeed } from './support/seeded-random.js';
 let dataDir: string;
 let broker: KafkaBroker | undefined;
 let database: TestDatabase;
-let aggregator: AggregatorModule;
+let aggregator: AggregatorUnderTest;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'broker-restart-'));

@@ -18,7 +18,7 @@ const CELLS = [
 ] as const;
 
 // One connection per partition, so that the invocations meet in the database, not in the pool.
-const fixture = useAggregatorOnTestDatabase(PARTITIONS + 2);
+const fixture = useAggregatorOnTestDatabase({ concurrency: PARTITIONS + 2 });
 
 describe('concurrent handlers on all partitions updating the same positions', () => {
   it('loses no update and never deadlocks', async () => {

@@ -8,7 +8,7 @@ import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';
 import {
-  type AggregatorModule,
+  type AggregatorUnderTest,
   appliedBatches,
   emulatorFor,
   loadAggregator,
@@ -25,7 +25,7 @@ const BACKOFF = { initial: 500, max: 15_000 };
 // A PostgreSQL of this test's own: stopping the shared one would take the other tests' database down.
 let server: LocalPostgres;
 let pool: pg.Pool;
-let aggregator: AggregatorModule;
+let aggregator: AggregatorUnderTest;
 
 beforeAll(async () => {
   server = await startEmbeddedPostgres({ restartable: true });

@@ -9,7 +9,7 @@ import { appliedBatches, emulatorFor, sleep } from './support/in-process.js';
 import { LiveProducer } from './support/live-producer.js';
 import { faultSeed } from './support/seeded-random.js';
 
-const fixture = useAggregatorOnTestDatabase();
+const fixture = useAggregatorOnTestDatabase({ concurrency: 3 });
 
 describe('a consumer-group rebalance in the middle of a live stream', () => {
   it('keeps exact totals while a second emulator instance joins the group, takes partitions and leaves', async () => {

@@ -1,37 +1,79 @@
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { MSKEvent } from 'aws-lambda';
 import { afterAll, beforeAll, inject } from 'vitest';
+import type { BatchSummary } from '../../../lambda/aggregator/batch-summary.js';
+import { aggregatorFunction, type FunctionDefinition } from '../../../lib/function-definitions.js';
+import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
+import { LocalFunction } from '../../../local/lambda/local-function.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
-export type AggregatorModule = typeof import('../../../lambda/aggregator/handler.js');
-
-/**
- * The aggregator handler, loaded as Lambda loads it: its configuration (the database URL and the pool
- * size) is read once, at import, so the environment is set first. One per test file: vitest gives each
- * file its own module graph.
- */
-export async function loadAggregator(databaseUrl: string, poolSize = 8): Promise<AggregatorModule> {
-  process.env.DATABASE_URL = databaseUrl;
-  process.env.DATABASE_POOL_SIZE = String(poolSize);
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  return import('../../../lambda/aggregator/handler.js');
+/** The aggregator as the tests drive it: invoked as the event source mapping invokes it. */
+export interface AggregatorUnderTest {
+  handler(event: MSKEvent): Promise<BatchSummary>;
+  /** Everything its execution environments printed: JSON logs, EMF metrics, platform lines. */
+  readonly output: readonly FunctionOutputLine[];
+  readonly function: LocalFunction;
+  closeConnections(): Promise<void>;
 }
 
-/** A test file's own database and the aggregator handler configured for it, both ready in tests. */
+export interface AggregatorOptions {
+  /** Concurrent invocations at most (execution environments). @default 1 */
+  readonly concurrency?: number;
+  /** Changes to the definition, e.g. a shorter timeout. @default none */
+  readonly definition?: Partial<FunctionDefinition>;
+}
+
+/**
+ * The aggregator as Lambda runs it: the bundle CDK ships, under the Runtime Interface Emulator with
+ * aws-lambda-ric, configured for this database. Its result crosses JSON and its errors come back as
+ * errorType documents (thrown as FunctionError), as in AWS.
+ */
+export async function loadAggregator(
+  databaseUrl: string,
+  options: AggregatorOptions = {},
+): Promise<AggregatorUnderTest> {
+  const output: FunctionOutputLine[] = [];
+  // A bundle of the test's own: test files run one after another, but a bundle is never rewritten
+  // under an environment that still runs on it.
+  const bundleDir = fileURLToPath(
+    new URL(`../../../.cache/lambda/test-aggregator-${process.pid}-${Date.now()}/`, import.meta.url),
+  );
+  const fn = await LocalFunction.create({
+    definition: { ...aggregatorFunction(), ...options.definition },
+    localEnvironment: { DATABASE_URL: databaseUrl },
+    maxConcurrency: options.concurrency ?? 1,
+    onOutput: (line) => output.push(line),
+    bundleDir,
+  });
+  return {
+    handler: async (event) => (await fn.invoke(event)) as BatchSummary,
+    output,
+    function: fn,
+    closeConnections: async () => {
+      await fn.stop();
+      await rm(bundleDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A test file's own database and the aggregator configured for it, both ready in tests. */
 export interface AggregatorFixture {
   readonly database: TestDatabase;
-  readonly aggregator: AggregatorModule;
+  readonly aggregator: AggregatorUnderTest;
 }
 
 /**
- * Registers the hooks that make a fresh database (migrated) on the shared server and load the handler
- * for it before the file's tests, and close and drop them after. Call it at the top of a test file.
+ * Registers the hooks that make a fresh database (migrated) on the shared server and start the
+ * aggregator for it before the file's tests, and stop and drop them after. Call it at the top of a
+ * test file.
  */
-export function useAggregatorOnTestDatabase(poolSize?: number): AggregatorFixture {
+export function useAggregatorOnTestDatabase(options?: AggregatorOptions): AggregatorFixture {
   let database: TestDatabase | undefined;
-  let aggregator: AggregatorModule | undefined;
+  let aggregator: AggregatorUnderTest | undefined;
   beforeAll(async () => {
     database = await createTestDatabase(inject('databaseUrl'));
-    aggregator = await loadAggregator(database.url, poolSize);
+    aggregator = await loadAggregator(database.url, options);
   });
   afterAll(async () => {
     await aggregator?.closeConnections();
@@ -46,7 +88,7 @@ export function useAggregatorOnTestDatabase(poolSize?: number): AggregatorFixtur
       return ready(database, 'the test database');
     },
     get aggregator() {
-      return ready(aggregator, 'the aggregator handler');
+      return ready(aggregator, 'the aggregator');
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { EsmEmulator, type EsmEmulatorOptions } from '../../../../local/esm/emulator.js';
 
-export { type AggregatorModule, loadAggregator } from '../../support/aggregator.js';
+export { type AggregatorUnderTest, loadAggregator } from '../../support/aggregator.js';
 
 /** The ESM emulator on a test's topic, with a small batch and window so that a short run has many batches. */
 export function emulatorFor(
