@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { App, type PolicyValidationPluginReport, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { vi } from 'vitest';
 import { readConfig } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
 import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
@@ -45,3 +46,27 @@ export function synthesize(options: SynthOptions = {}): Synthesized {
 export function nagReport(stack: TreasuryStreamStack): PolicyValidationPluginReport {
   return new AwsSolutionsChecks(stack, { verbose: false }).validateScope(stack);
 }
+
+/** Makes `Validations.acknowledge` drop the acknowledgments whose id starts with `prefix`. */
+export function ignoreAcknowledgments(prefix: string): void {
+  const acknowledge = Validations.prototype.acknowledge;
+  vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (
+    this: Validations,
+    ...rules: Parameters<Validations['acknowledge']>
+  ) {
+    const kept = rules.filter((rule) => !rule.id.startsWith(prefix));
+    if (kept.length > 0) acknowledge.apply(this, kept);
+  });
+}
+
+/** Everything a deployment may switch on, so that each path's findings are covered too. */
+export const OPT_INS = {
+  minimumPollers: '1',
+  maximumPollers: '2',
+  destroyOnRemoval: 'true',
+  databaseMultiAz: 'true',
+  sqlClientCidrs: '10.8.0.0/16',
+  alarmEmail: 'ops@example.com',
+  zones: '3',
+  availabilityZoneIds: 'euw1-az1,euw1-az2,euw1-az3',
+};
