@@ -82,6 +82,7 @@ export class TreasuryStreamStack extends Stack {
       producer: producer.handler,
       aggregator: aggregator.handler,
       database: database.instance,
+      rotationFunctionArns: database.rotationFunctionArns,
       clusterName: streaming.clusterName,
       brokerCount: streaming.brokerCount,
       metricsNamespace,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -71,6 +71,8 @@ export class Database extends Construct implements ec2.IConnectable {
   /** The schema custom resource: what uses the database depends on it. */
   public readonly schema: CustomResource;
   public readonly connections: ec2.Connections;
+  /** The ARNs of the three rotation functions (in the SAR nested stacks), for their alarms. */
+  public readonly rotationFunctionArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -177,7 +179,11 @@ export class Database extends Construct implements ec2.IConnectable {
     this.schema = this.applySchema(network, props, securityGroup);
     // A rotation logs in as its role, so the role must exist first; the first rotation runs as soon
     // as its schedule is created.
-    for (const rotation of rotations) rotation.node.addDependency(this.schema);
+    for (const rotation of rotations) {
+      rotation.node.addDependency(this.schema);
+      const application = rotation.node.findChild('Resource') as CfnResource;
+      this.rotationFunctionArns.push(application.getAtt('Outputs.RotationLambdaARN').toString());
+    }
 
     const instanceFindings = Validations.of(instance.node.defaultChild ?? instance);
     instanceFindings.acknowledge({

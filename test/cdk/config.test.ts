@@ -60,7 +60,7 @@ describe('the deployment configuration', () => {
     [{ brokerInstanceType: 'kafka.t3.smallx' }, /brokerInstanceType must be one of kafka\.t3\.small, /],
     [{ brokerInstanceType: 'express.m7g.large' }, /brokerInstanceType must be one of/],
     [{ zones: '4' }, /zones must be an integer from 2 to 3/],
-    [{ zones: '3' }, /brokerCount must be a multiple of 3/, { brokerCount: '4' }],
+    [{ zones: '3', brokerCount: '4' }, /brokerCount must be a multiple of 3/],
     [{ availabilityZoneIds: 'use1-az1,use1-az3' }, /MSK accepts no client subnets in use1-az3/],
     [{ availabilityZoneIds: 'use1-az1' }, /must name 2 distinct zones/],
     [{ availabilityZoneIds: 'us-east-1a,us-east-1b' }, /is not a zone ID/],
@@ -69,8 +69,8 @@ describe('the deployment configuration', () => {
       /aggregatorBatchingWindowSeconds must be an integer from 0 to 300/,
     ],
     [{ alarmEmail: 'ops' }, /alarmEmail must be an e-mail address/],
-  ])('refuses %j, naming the key', (values, message, more = {}) => {
-    expect(() => readConfig(context({ ...values, ...more }))).toThrow(message);
+  ])('refuses %j, naming the key', (values, message) => {
+    expect(() => readConfig(context(values))).toThrow(message);
   });
 
   it('offers the production sizing: three zones, three brokers by default, zones by ID', () => {
