@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CfnResource, CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeLogGroupFindings } from './checker-findings.js';
+import { acknowledgeDatabaseFindings } from './database-findings.js';
 import type { Network } from './network.js';
 import { PipelineFunction, PROJECT_ROOT } from './pipeline-function.js';
 import { acknowledgeProviderFindings } from './provider-findings.js';
@@ -132,7 +134,9 @@ export class Database extends Construct implements ec2.IConnectable {
     if (!instance.secret) throw new Error('the database instance has no generated secret');
     this.adminSecret = instance.secret;
     // instance.secret is the attachment; the secret itself is the instance's child.
-    (instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(secretRemoval);
+    const adminSecretResource = instance.node.findChild('Secret') as secretsmanager.Secret;
+    adminSecretResource.applyRemovalPolicy(secretRemoval);
+    const secretResources: secretsmanager.Secret[] = [adminSecretResource];
 
     // Each rotation runs in the application subnets behind its own group: 5432 to the database,
     // 443 to the Secrets Manager endpoint, nothing else.
@@ -168,6 +172,7 @@ export class Database extends Construct implements ec2.IConnectable {
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       });
       secret.applyRemovalPolicy(secretRemoval);
+      secretResources.push(secret);
       const attached = secret.attach(instance);
       rotate(name, attached);
       return attached;
@@ -185,23 +190,11 @@ export class Database extends Construct implements ec2.IConnectable {
       this.rotationFunctionArns.push(application.getAtt('Outputs.RotationLambdaARN').toString());
     }
 
-    const instanceFindings = Validations.of(instance.node.defaultChild ?? instance);
-    instanceFindings.acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason: 'The default port is kept: the security group, not the port number, keeps clients out.',
+    acknowledgeDatabaseFindings(instance, {
+      multiAz: props.multiAz ?? false,
+      destroyOnRemoval: destroy,
+      secrets: secretResources,
     });
-    if (!props.multiAz) {
-      instanceFindings.acknowledge({
-        id: 'AwsSolutions-RDS3',
-        reason: 'Single-AZ by default for a small bill; context databaseMultiAz=true adds a standby.',
-      });
-    }
-    if (destroy) {
-      instanceFindings.acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason: 'Deletion protection is off only when the operator opts in with destroyOnRemoval=true.',
-      });
-    }
   }
 
   private applySchema(
@@ -234,12 +227,14 @@ export class Database extends Construct implements ec2.IConnectable {
       secret.grantRead(migrator.function);
     }
 
+    const providerLogs = new logs.LogGroup(this, 'SchemaProviderLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(providerLogs);
     const provider = new Provider(this, 'SchemaProvider', {
       onEventHandler: migrator.function,
-      logGroup: new logs.LogGroup(this, 'SchemaProviderLogs', {
-        retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup: providerLogs,
     });
     acknowledgeProviderFindings(provider, migrator.function);
 

@@ -1,8 +1,9 @@
-import { Aws, CfnCondition, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { US_EAST_1_ZONE_IDS } from '../msk-offerings.js';
+import { acknowledgeFrameworkFunctionFindings, acknowledgeLogGroupFindings } from './checker-findings.js';
 
 export interface NetworkProps {
   /** Days the flow log of rejected traffic is kept. @default 30 */
@@ -56,15 +57,21 @@ export class Network extends Construct {
     }
 
     // Rejected traffic only: what explains a security group that is too tight, at a few cents a month.
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.flowLogRetentionDays ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(flowLogs);
     vpc.addFlowLog('RejectedTraffic', {
       trafficType: ec2.FlowLogTrafficType.REJECT,
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(
-        new logs.LogGroup(this, 'FlowLogs', {
-          retention: props.flowLogRetentionDays ?? logs.RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-      ),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
     });
+    // restrictDefaultSecurityGroup (cdk.json) adds a framework function at the stack's root.
+    const restrictDefaultGroup = Stack.of(this).node.tryFindChild(
+      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+    );
+    const restrictHandler = restrictDefaultGroup?.node.tryFindChild('Handler');
+    if (restrictHandler) acknowledgeFrameworkFunctionFindings(restrictHandler, { environment: false });
 
     // One group for all interface endpoints; each client is let in on 443 by `allowEndpointsFrom`.
     this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeFunctionFindings, acknowledgeLogGroupFindings } from './checker-findings.js';
 
 /** The repository root: entry points, the lock file and db/migrations are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,6 +104,9 @@ export class PipelineFunction extends Construct implements ec2.IConnectable {
           : {}),
       },
     });
+
+    acknowledgeLogGroupFindings(this.logGroup);
+    acknowledgeFunctionFindings(this.function, { environment: true });
 
     // cdk-nag finding ids name the managed policy; each is acknowledged on this function alone.
     for (const policy of ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole']) {

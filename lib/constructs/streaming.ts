@@ -7,6 +7,7 @@ import * as msk from 'aws-cdk-lib/aws-msk';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { durabilitySettings, minInsyncReplicasFor } from '../../lambda/topic-setup/plan.js';
+import { acknowledgeLogGroupFindings } from './checker-findings.js';
 import { denyGrantsOutsideAwsServices } from './key-policy.js';
 import type { Network } from './network.js';
 import { PipelineFunction } from './pipeline-function.js';
@@ -94,6 +95,7 @@ export class Streaming extends Construct implements ec2.IConnectable {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
       removalPolicy,
     });
+    acknowledgeLogGroupFindings(brokerLogs);
 
     // MSK's 3.9 line: the version string CloudFormation takes ('3.9.x.kraft' would choose KRaft
     // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
@@ -277,12 +279,14 @@ export class Streaming extends Construct implements ec2.IConnectable {
       resourceArns: [this.topicArn(props.topic)],
     });
 
+    const providerLogs = new logs.LogGroup(this, 'TopicProviderLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(providerLogs);
     const provider = new Provider(this, 'TopicProvider', {
       onEventHandler: setup.function,
-      logGroup: new logs.LogGroup(this, 'TopicProviderLogs', {
-        retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup: providerLogs,
     });
     acknowledgeProviderFindings(provider, setup.function);
 
