@@ -19,7 +19,7 @@ function zoneIn(template: Template, subnet: Resource, region: string): string {
     const v = value as Record<string, unknown[]> | undefined;
     if (v?.['Fn::If']) {
       const [condition, then, otherwise] = v['Fn::If'] as [string, unknown, unknown];
-      const equals = (template.Conditions ?? {})[condition] as { 'Fn::Equals': unknown[] } | undefined;
+      const equals = template.Conditions?.[condition] as { 'Fn::Equals': unknown[] } | undefined;
       const [left, right] = equals?.['Fn::Equals'] ?? [];
       const holds = (left as { Ref?: string }).Ref === 'AWS::Region' && right === region;
       return evaluate(holds ? then : otherwise);
