@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CI: synthesizes the CDK app (no AWS account or credentials needed; cdk-nag fails the synthesis on any
-# unacknowledged finding) and lints the CloudFormation template with cfn-lint from PyPI.
+# CI: synthesizes the CDK app (no AWS account or credentials needed; cdk-nag and cfn-guard with the AWS
+# Control Tower rules fail the synthesis on any unacknowledged finding) and lints the CloudFormation template with cfn-lint from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

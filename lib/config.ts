@@ -1,3 +1,5 @@
+import { MSK_BROKER_INSTANCE_TYPES, MSK_EXCLUDED_ZONE_IDS, MSK_KAFKA_VERSIONS } from './msk-offerings.js';
+
 /**
  * The deployment's settings: typed, with defaults sized for a small bill, read from CDK context
  * (`cdk.json` or `-c key=value`). Every key is listed in docs/DEPLOY.md.
@@ -10,13 +12,23 @@ export interface ProvisionedPollers {
 }
 
 export interface PipelineConfig {
-  /** MSK broker instance type. @default kafka.t3.small */
+  /**
+   * Availability zones of the VPC, the brokers and the database standby: 2 (a small bill) or 3 (the
+   * production sizing: with 3 brokers the topic gets replication factor 3 and min ISR 2). @default 2
+   */
+  readonly zoneCount: 2 | 3;
+  /**
+   * Zones by ID (e.g. use1-az1), one per zone; the template then deploys only in their region.
+   * @default none: us-east-1 takes US_EAST_1_ZONE_IDS, other regions the first zones by name
+   */
+  readonly availabilityZoneIds?: readonly string[];
+  /** MSK broker instance type, one of MSK_BROKER_INSTANCE_TYPES. @default kafka.t3.small */
   readonly brokerInstanceType: string;
-  /** Number of brokers: a multiple of the 2 availability zones. @default 2 */
+  /** Number of brokers: a multiple of the zone count. @default the zone count */
   readonly brokerCount: number;
   /** EBS volume per broker, GiB. @default 20 */
   readonly brokerVolumeGiB: number;
-  /** MSK Kafka version string, as CloudFormation takes it. @default 3.9.x */
+  /** MSK Kafka version string, one of MSK_KAFKA_VERSIONS. @default 3.9.x */
   readonly kafkaVersion: string;
   /** The topic the producer writes and the aggregator reads. @default transaction */
   readonly topic: string;
@@ -60,6 +72,7 @@ export interface PipelineConfig {
 }
 
 export const DEFAULT_CONFIG: PipelineConfig = {
+  zoneCount: 2,
   brokerInstanceType: 'kafka.t3.small',
   brokerCount: 2,
   brokerVolumeGiB: 20,
@@ -208,26 +221,55 @@ function logRetentionDays(context: ContextSource, fallback: number): number {
   return days;
 }
 
+function oneOf(context: ContextSource, key: string, fallback: string, allowed: readonly string[]): string {
+  const raw = context.tryGetContext(key);
+  if (raw === undefined) return fallback;
+  const value = String(raw).trim();
+  if (!allowed.includes(value)) {
+    throw new ConfigurationError(
+      `context ${key} must be one of ${allowed.join(', ')} (what MSK offers, see lib/msk-offerings.ts), got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+function zoneCount(context: ContextSource): 2 | 3 {
+  const count = integer(context, 'zones', DEFAULT_CONFIG.zoneCount, 2, 3);
+  return count === 3 ? 3 : 2;
+}
+
+const ZONE_ID = /^[a-z]{2,4}\d-az\d{1,2}$/;
+
+function availabilityZoneIds(context: ContextSource, zones: number): string[] | undefined {
+  const ids = list(context, 'availabilityZoneIds');
+  if (ids.length === 0) return undefined;
+  for (const id of ids) {
+    if (!ZONE_ID.test(id)) {
+      throw new ConfigurationError(`context availabilityZoneIds: "${id}" is not a zone ID such as use1-az1`);
+    }
+    if (MSK_EXCLUDED_ZONE_IDS.includes(id)) {
+      throw new ConfigurationError(`context availabilityZoneIds: MSK accepts no client subnets in ${id}`);
+    }
+  }
+  if (ids.length !== zones || new Set(ids).size !== ids.length) {
+    throw new ConfigurationError(
+      `context availabilityZoneIds must name ${zones} distinct zones (context zones), got ${ids.join(', ')}`,
+    );
+  }
+  return ids;
+}
+
 /** Reads the configuration from context, failing with the name of any key that is malformed. */
 export function readConfig(context: ContextSource): PipelineConfig {
   const d = DEFAULT_CONFIG;
+  const zones = zoneCount(context);
   const config: PipelineConfig = {
-    brokerInstanceType: text(
-      context,
-      'brokerInstanceType',
-      d.brokerInstanceType,
-      /^kafka\.[a-z0-9]+\.[a-z0-9]+$/,
-      'an MSK broker type such as kafka.m7g.large',
-    ),
-    brokerCount: integer(context, 'brokerCount', d.brokerCount, 2, 30),
+    zoneCount: zones,
+    availabilityZoneIds: availabilityZoneIds(context, zones),
+    brokerInstanceType: oneOf(context, 'brokerInstanceType', d.brokerInstanceType, MSK_BROKER_INSTANCE_TYPES),
+    brokerCount: integer(context, 'brokerCount', zones, 2, 30),
     brokerVolumeGiB: integer(context, 'brokerVolumeGiB', d.brokerVolumeGiB, 1, 16_384),
-    kafkaVersion: text(
-      context,
-      'kafkaVersion',
-      d.kafkaVersion,
-      /^\d+\.\d+\.[0-9x]+(\.kraft)?$/,
-      'an MSK version such as 3.9.x',
-    ),
+    kafkaVersion: oneOf(context, 'kafkaVersion', d.kafkaVersion, MSK_KAFKA_VERSIONS),
     topic: text(context, 'topic', d.topic, /^[a-zA-Z0-9._-]{1,249}$/, 'a Kafka topic name'),
     topicPartitions: integer(context, 'topicPartitions', d.topicPartitions, 1, 1000),
     databaseInstanceType: text(
@@ -266,9 +308,9 @@ export function readConfig(context: ContextSource): PipelineConfig {
     logRetentionDays: logRetentionDays(context, d.logRetentionDays),
   };
   // MSK places the same number of brokers in each client subnet, one subnet per zone.
-  if (config.brokerCount % 2 !== 0) {
+  if (config.brokerCount % zones !== 0) {
     throw new ConfigurationError(
-      `context brokerCount must be a multiple of 2 (one per zone), got ${config.brokerCount}`,
+      `context brokerCount must be a multiple of ${zones} (the same number in each zone), got ${config.brokerCount}`,
     );
   }
   return config;

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DEFAULT_CONFIG, type PipelineConfig } from './config.js';
 import { Aggregator } from './constructs/aggregator.js';
@@ -18,16 +18,25 @@ export interface TreasuryStreamStackProps extends StackProps {
  * Environment-agnostic: it synthesizes without credentials and deploys to any account and region.
  */
 export class TreasuryStreamStack extends Stack {
+  private zoneCount = DEFAULT_CONFIG.zoneCount;
+
   constructor(scope: Construct, id: string, props: TreasuryStreamStackProps = {}) {
     super(scope, id, {
       description: 'treasury-stream: deals through MSK and Lambda into currency positions in RDS PostgreSQL',
       ...props,
     });
     const config: PipelineConfig = { ...DEFAULT_CONFIG, ...props.config };
+    this.zoneCount = config.zoneCount;
     // Per stack, so that two deployments in one account keep their metrics apart.
     const metricsNamespace = `TreasuryStream/${this.stackName}`;
 
-    const network = new Network(this, 'Network', { flowLogRetentionDays: config.logRetentionDays });
+    const network = new Network(this, 'Network', {
+      flowLogRetentionDays: config.logRetentionDays,
+      zoneCount: config.zoneCount,
+      availabilityZoneIds: config.availabilityZoneIds,
+      // Where a retained cluster keeps its network interfaces (see Streaming).
+      retainApplicationTier: !config.destroyOnRemoval,
+    });
     const streaming = new Streaming(this, 'Streaming', {
       network,
       topic: config.topic,
@@ -73,6 +82,7 @@ export class TreasuryStreamStack extends Stack {
       producer: producer.handler,
       aggregator: aggregator.handler,
       database: database.instance,
+      rotationFunctionArns: database.rotationFunctionArns,
       clusterName: streaming.clusterName,
       brokerCount: streaming.brokerCount,
       metricsNamespace,
@@ -110,5 +120,13 @@ export class TreasuryStreamStack extends Stack {
         'Batches discarded after their retries',
       );
     }
+  }
+
+  /**
+   * An environment-agnostic stack offers two zones (Fn::GetAZs picks); the production sizing asks
+   * for three. Every region with MSK has at least three.
+   */
+  override get availabilityZones(): string[] {
+    return Array.from({ length: this.zoneCount }, (_, i) => Fn.select(i, Fn.getAzs()));
   }
 }

@@ -4,6 +4,7 @@ import type { Producer } from 'kafkajs';
 import { integerEnv, numberEnv, optionalEnv } from '../adapters/env.js';
 import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
 import { TransactionGenerator } from '../domain/generator.js';
+import { CachedConnection } from './cached-connection.js';
 import { CountingPartitioner, type PublishReport, publishAtRate } from './publish.js';
 
 const kafkaSource = readKafkaSource(process.env);
@@ -14,26 +15,18 @@ const durationSeconds = integerEnv(process.env, 'DURATION_SECONDS', 60, 1, 900);
 const logger = new Logger({ serviceName: 'producer' });
 const partitioner = new CountingPartitioner();
 
-let producer: Promise<Producer> | undefined;
-
-function connectedProducer(): Promise<Producer> {
-  producer ??= (async () => {
-    const kafka = await createKafka(kafkaSource, 'treasury-stream-producer');
-    // Idempotent: a request the broker wrote but whose acknowledgement was lost is retried without
-    // writing its deals twice. One request in flight keeps that guarantee and the order per key.
-    const created = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: partitioner.create,
-    });
-    await created.connect();
-    return created;
-  })().catch((error: unknown) => {
-    producer = undefined;
-    throw error;
+const producer = new CachedConnection<Producer>(async () => {
+  const kafka = await createKafka(kafkaSource, 'treasury-stream-producer');
+  // Idempotent: a request the broker wrote but whose acknowledgement was lost is retried without
+  // writing its deals twice. One request in flight keeps that guarantee and the order per key.
+  const created = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: partitioner.create,
   });
-  return producer;
-}
+  await created.connect();
+  return created;
+});
 
 export interface ProducerSummary {
   readonly sent: number;
@@ -87,7 +80,9 @@ export async function handler(
     seed: Date.now() % 2 ** 31,
     idPrefix: (context?.awsRequestId ?? `local-${process.pid}-${Date.now()}`).slice(0, 24),
   });
-  const report = await publishAtRate(await connectedProducer(), { ...run, generator }, partitioner);
+  const report = await producer.use((connected) =>
+    publishAtRate(connected, { ...run, generator }, partitioner),
+  );
   const summary = summarize(report);
   logger.info('deals sent', {
     topic,
@@ -100,7 +95,5 @@ export async function handler(
 
 /** Disconnects the producer: for the local runtime and tests; Lambda never calls it. */
 export async function disconnect(): Promise<void> {
-  const current = producer;
-  producer = undefined;
-  await current?.then((p) => p.disconnect()).catch(() => undefined);
+  await producer.discard();
 }

@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
-import type { Admin } from 'kafkajs';
+import { type Admin, ConfigResourceTypes } from 'kafkajs';
 import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
-import { planTopic, readTopicSpec } from './plan.js';
+import { planTopic, readTopicSpec, topicConfigEntries } from './plan.js';
 
 // Configuration is read once per container; a missing setting fails with its name.
 const kafkaSource = readKafkaSource(process.env);
@@ -17,7 +17,7 @@ async function partitionCount(admin: Admin, topic: string): Promise<number | und
 
 /**
  * CloudFormation custom resource (through the CDK Provider): creates the topic, or adds the
- * partitions it lacks. On delete the topic is left alone: it may hold records not yet aggregated,
+ * partitions it lacks and sets its configuration. On delete the topic is left alone: it may hold records not yet aggregated,
  * and it goes with the cluster.
  */
 export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
@@ -37,12 +37,22 @@ export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomR
             topic: spec.topic,
             numPartitions: spec.partitions,
             replicationFactor: spec.replicationFactor,
-            configEntries: [{ name: 'min.insync.replicas', value: String(spec.minInsyncReplicas) }],
+            configEntries: topicConfigEntries(spec),
           },
         ],
       });
-    } else if (plan.action === 'add-partitions') {
-      await admin.createPartitions({ topicPartitions: [{ topic: spec.topic, count: plan.to }] });
+    } else {
+      if (plan.action === 'add-partitions') {
+        await admin.createPartitions({ topicPartitions: [{ topic: spec.topic, count: plan.to }] });
+      }
+      // A topic created before a setting was added gets it too. AlterConfigs replaces the topic's
+      // whole dynamic configuration, so the declared entries are all there is.
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          { type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries: topicConfigEntries(spec) },
+        ],
+      });
     }
     logger.info('topic ready', { ...spec, plan });
     return {

@@ -4,7 +4,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ProvisionedPollers } from '../config.js';
+
 import { aggregatorFunction } from '../function-definitions.js';
+
+import { acknowledgeCheckovFindings, acknowledgeGuardFindings } from './checker-findings.js';
+
 import { type Database, LAMBDA_CA_BUNDLE } from './database.js';
 import type { Network } from './network.js';
 import { definedFunctionProps, PipelineFunction } from './pipeline-function.js';
@@ -116,12 +120,34 @@ export class Aggregator extends Construct {
         bisectBatchOnError: true,
         onFailure: new FailedBatchBucket(this.failedBatches),
       };
-      Validations.of(this.failedBatches).acknowledge({
-        id: 'AwsSolutions-S1',
-        reason:
-          'Only the Lambda service writes here (failed batches); CloudTrail records access, and a second ' +
-          'bucket for access logs would log one writer.',
-      });
+      const accessLogs =
+        'Only the Lambda service writes here (failed batches); CloudTrail records access, and a second ' +
+        'bucket for access logs would log one writer.';
+      const writeOnce =
+        'Each failed batch is written once under a name of its own and expires after 90 days: nothing ' +
+        'is overwritten for versioning or Object Lock to keep, and nothing reads it but an operator.';
+      Validations.of(this.failedBatches).acknowledge({ id: 'AwsSolutions-S1', reason: accessLogs });
+      acknowledgeGuardFindings(
+        this.failedBatches,
+        { id: 's3_bucket_logging_enabled_check', reason: accessLogs },
+        { id: 's3_bucket_versioning_enabled_check', reason: writeOnce },
+        { id: 's3_bucket_object_lock_enabled_check', reason: writeOnce },
+        {
+          id: 's3_event_notifications_enabled_check',
+          reason:
+            'The failure is already signalled: the aggregator errors alarm fires before a batch lands here.',
+        },
+        {
+          id: 's3_bucket_default_encryption_kms_check',
+          reason:
+            'S3-managed encryption: Lambda writes here as the function\u2019s role, and a KMS key would need grants for it.',
+        },
+      );
+      acknowledgeCheckovFindings(
+        this.failedBatches,
+        { id: 'CKV_AWS_18', reason: accessLogs },
+        { id: 'CKV_AWS_21', reason: writeOnce },
+      );
       const bucketId = Stack.of(this).getLogicalId(this.failedBatches.node.defaultChild as CfnResource);
       Validations.of(fn).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,

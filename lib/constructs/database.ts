@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeLogGroupFindings } from './checker-findings.js';
+import { acknowledgeDatabaseFindings } from './database-findings.js';
 import type { Network } from './network.js';
 import { PipelineFunction, PROJECT_ROOT } from './pipeline-function.js';
 import { acknowledgeProviderFindings } from './provider-findings.js';
@@ -71,6 +73,8 @@ export class Database extends Construct implements ec2.IConnectable {
   /** The schema custom resource: what uses the database depends on it. */
   public readonly schema: CustomResource;
   public readonly connections: ec2.Connections;
+  /** The ARNs of the three rotation functions (in the SAR nested stacks), for their alarms. */
+  public readonly rotationFunctionArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -130,7 +134,9 @@ export class Database extends Construct implements ec2.IConnectable {
     if (!instance.secret) throw new Error('the database instance has no generated secret');
     this.adminSecret = instance.secret;
     // instance.secret is the attachment; the secret itself is the instance's child.
-    (instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(secretRemoval);
+    const adminSecretResource = instance.node.findChild('Secret') as secretsmanager.Secret;
+    adminSecretResource.applyRemovalPolicy(secretRemoval);
+    const secretResources: secretsmanager.Secret[] = [adminSecretResource];
 
     // Each rotation runs in the application subnets behind its own group: 5432 to the database,
     // 443 to the Secrets Manager endpoint, nothing else.
@@ -166,6 +172,7 @@ export class Database extends Construct implements ec2.IConnectable {
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       });
       secret.applyRemovalPolicy(secretRemoval);
+      secretResources.push(secret);
       const attached = secret.attach(instance);
       rotate(name, attached);
       return attached;
@@ -177,25 +184,17 @@ export class Database extends Construct implements ec2.IConnectable {
     this.schema = this.applySchema(network, props, securityGroup);
     // A rotation logs in as its role, so the role must exist first; the first rotation runs as soon
     // as its schedule is created.
-    for (const rotation of rotations) rotation.node.addDependency(this.schema);
+    for (const rotation of rotations) {
+      rotation.node.addDependency(this.schema);
+      const application = rotation.node.findChild('Resource') as CfnResource;
+      this.rotationFunctionArns.push(application.getAtt('Outputs.RotationLambdaARN').toString());
+    }
 
-    const instanceFindings = Validations.of(instance.node.defaultChild ?? instance);
-    instanceFindings.acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason: 'The default port is kept: the security group, not the port number, keeps clients out.',
+    acknowledgeDatabaseFindings(instance, {
+      multiAz: props.multiAz ?? false,
+      destroyOnRemoval: destroy,
+      secrets: secretResources,
     });
-    if (!props.multiAz) {
-      instanceFindings.acknowledge({
-        id: 'AwsSolutions-RDS3',
-        reason: 'Single-AZ by default for a small bill; context databaseMultiAz=true adds a standby.',
-      });
-    }
-    if (destroy) {
-      instanceFindings.acknowledge({
-        id: 'AwsSolutions-RDS10',
-        reason: 'Deletion protection is off only when the operator opts in with destroyOnRemoval=true.',
-      });
-    }
   }
 
   private applySchema(
@@ -228,12 +227,14 @@ export class Database extends Construct implements ec2.IConnectable {
       secret.grantRead(migrator.function);
     }
 
+    const providerLogs = new logs.LogGroup(this, 'SchemaProviderLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(providerLogs);
     const provider = new Provider(this, 'SchemaProvider', {
       onEventHandler: migrator.function,
-      logGroup: new logs.LogGroup(this, 'SchemaProviderLogs', {
-        retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup: providerLogs,
     });
     acknowledgeProviderFindings(provider, migrator.function);
 

@@ -1,11 +1,25 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, CfnCondition, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { US_EAST_1_ZONE_IDS } from '../msk-offerings.js';
+import { acknowledgeFrameworkFunctionFindings, acknowledgeLogGroupFindings } from './checker-findings.js';
 
 export interface NetworkProps {
   /** Days the flow log of rejected traffic is kept. @default 30 */
   readonly flowLogRetentionDays?: number;
+  /** Zones the VPC spans; the stack must offer as many (TreasuryStreamStack does). @default 2 */
+  readonly zoneCount?: number;
+  /**
+   * Zones by ID, one per zone. @default none: US_EAST_1_ZONE_IDS in us-east-1, elsewhere the first
+   * zones by name
+   */
+  readonly availabilityZoneIds?: readonly string[];
+  /**
+   * Keep the VPC and the application subnets when the stack is deleted: a retained MSK cluster keeps
+   * its network interfaces in them, so they could not be deleted anyway. @default false
+   */
+  readonly retainApplicationTier?: boolean;
 }
 
 /**
@@ -26,7 +40,7 @@ export class Network extends Construct {
     super(scope, id);
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
+      maxAzs: props.zoneCount ?? 2,
       natGateways: 0,
       subnetConfiguration: [
         { name: 'application', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
@@ -34,17 +48,30 @@ export class Network extends Construct {
       ],
     });
     this.vpc = vpc;
+    this.placeSubnetsByZoneId(vpc, props.availabilityZoneIds);
+    if (props.retainApplicationTier) {
+      (vpc.node.defaultChild as ec2.CfnVPC).applyRemovalPolicy(RemovalPolicy.RETAIN);
+      for (const subnet of vpc.selectSubnets(this.applicationSubnets).subnets) {
+        (subnet.node.defaultChild as ec2.CfnSubnet).applyRemovalPolicy(RemovalPolicy.RETAIN);
+      }
+    }
 
     // Rejected traffic only: what explains a security group that is too tight, at a few cents a month.
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.flowLogRetentionDays ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(flowLogs);
     vpc.addFlowLog('RejectedTraffic', {
       trafficType: ec2.FlowLogTrafficType.REJECT,
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(
-        new logs.LogGroup(this, 'FlowLogs', {
-          retention: props.flowLogRetentionDays ?? logs.RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-      ),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
     });
+    // restrictDefaultSecurityGroup (cdk.json) adds a framework function at the stack's root.
+    const restrictDefaultGroup = Stack.of(this).node.tryFindChild(
+      'Custom::VpcRestrictDefaultSGCustomResourceProvider',
+    );
+    const restrictHandler = restrictDefaultGroup?.node.tryFindChild('Handler');
+    if (restrictHandler) acknowledgeFrameworkFunctionFindings(restrictHandler, { environment: false });
 
     // One group for all interface endpoints; each client is let in on 443 by `allowEndpointsFrom`.
     this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
@@ -66,6 +93,40 @@ export class Network extends Construct {
         privateDnsEnabled: true,
         open: false,
       });
+    }
+  }
+
+  /**
+   * MSK refuses client subnets in use1-az3, and zone names map to IDs differently in each account, so
+   * a subnet placed by name (Fn::GetAZs) may land there. Subnets are placed by zone ID instead: the
+   * given IDs, or in us-east-1 US_EAST_1_ZONE_IDS; other regions keep the zones by name.
+   */
+  private placeSubnetsByZoneId(vpc: ec2.Vpc, zoneIds: readonly string[] | undefined): void {
+    const inUsEast1 = zoneIds
+      ? undefined
+      : new CfnCondition(this, 'InUsEast1', { expression: Fn.conditionEquals(Aws.REGION, 'us-east-1') });
+    for (const subnet of vpc.isolatedSubnets) {
+      const zone = vpc.availabilityZones.indexOf(subnet.availabilityZone);
+      const cfnSubnet = subnet.node.defaultChild as ec2.CfnSubnet;
+      const zoneId = zoneIds?.[zone];
+      if (zoneId) {
+        cfnSubnet.availabilityZone = undefined;
+        cfnSubnet.availabilityZoneId = zoneId;
+      } else if (inUsEast1) {
+        const byName = cfnSubnet.availabilityZone;
+        cfnSubnet.availabilityZoneId = Fn.conditionIf(
+          inUsEast1.logicalId,
+          US_EAST_1_ZONE_IDS[zone],
+          Aws.NO_VALUE,
+        ).toString();
+        cfnSubnet.availabilityZone = Fn.conditionIf(inUsEast1.logicalId, Aws.NO_VALUE, byName).toString();
+        Validations.of(cfnSubnet).acknowledge({
+          id: 'CloudFormation-Validate::F3020',
+          reason:
+            'AvailabilityZone and AvailabilityZoneId are each under Fn::If on the same condition, one ' +
+            'of them AWS::NoValue: a subnet gets exactly one (the static check does not evaluate Fn::If).',
+        });
+      }
     }
   }
 

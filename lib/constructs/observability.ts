@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,12 +8,15 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { denyGrantsOutsideAwsServices } from './key-policy.js';
 import type { PipelineFunction } from './pipeline-function.js';
 
 export interface ObservabilityProps {
   readonly producer: PipelineFunction;
   readonly aggregator: PipelineFunction;
   readonly database: rds.IDatabaseInstance;
+  /** The secret rotation functions, whose failures leave a secret unrotated. @default none */
+  readonly rotationFunctionArns?: readonly string[];
   /** The MSK cluster's name and broker count, for the AWS/Kafka per-broker metrics. */
   readonly clusterName: string;
   readonly brokerCount: number;
@@ -48,6 +51,7 @@ export class Observability extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    denyGrantsOutsideAwsServices(topicKey);
     topicKey.grant(
       new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
       'kms:Decrypt',
@@ -121,12 +125,58 @@ export class Observability extends Construct {
       this.alarms.push(created);
       return created;
     };
-    alarm('OffsetLagAlarm', 'The aggregator is falling behind the topic (records not yet applied)', {
-      metric: offsetLag,
-      threshold: props.lagAlarmThreshold ?? 10_000,
-      evaluationPeriods: 5,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    // Lambda reports the lag of an enabled mapping whether records flow or not; no lag at all means
+    // the mapping is not polling (disabled, or failing to reach the cluster), which is an outage too.
+    alarm(
+      'OffsetLagAlarm',
+      'The aggregator is falling behind the topic, or its mapping reports no lag at all',
+      {
+        metric: offsetLag,
+        threshold: props.lagAlarmThreshold ?? 10_000,
+        evaluationPeriods: 5,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
+    // A stalled mapping invokes nothing, so no error alarm can fire. Produced with nothing applied over
+    // 5 minutes is a stall (the mapping delivers within its 2 s window); FILL turns "no applied
+    // metric" into 0, and a window where nothing was produced yields no data point (not a stall).
+    alarm(
+      'PipelineStalledAlarm',
+      'Deals were produced but none applied for 5 minutes: the pipeline is stalled',
+      {
+        metric: new cloudwatch.MathExpression({
+          expression: 'IF(FILL(produced, 0) > 0 AND FILL(applied, 0) == 0, 1, 0)',
+          usingMetrics: {
+            produced: recordsProduced.with({ period: FIVE_MINUTES }),
+            applied: applied.with({ period: FIVE_MINUTES }),
+          },
+          period: FIVE_MINUTES,
+          label: 'stalled',
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+    );
+    // A rotation that fails throws in its function and leaves the secret as it was (Secrets Manager
+    // retries it at the next schedule): the password is then older than the rotation period says.
+    (props.rotationFunctionArns ?? []).forEach((arn, i) => {
+      const functionName = Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+      alarm(`SecretRotationErrorsAlarm${i + 1}`, 'A database secret rotation failed: see its function logs', {
+        metric: new cloudwatch.Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'Errors',
+          dimensionsMap: { FunctionName: functionName ?? arn },
+          statistic: 'Sum',
+          period: FIVE_MINUTES,
+        }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     });
     alarm('AggregatorErrorsAlarm', 'Batches keep failing: the mapping retries them and the partition waits', {
       metric: aggregatorFn.metricErrors({ period: MINUTE }),

@@ -13,6 +13,7 @@ import {
   FUNCTION_NODE_OPTIONS,
   type FunctionDefinition,
 } from '../function-definitions.js';
+import { acknowledgeFunctionFindings, acknowledgeLogGroupFindings } from './checker-findings.js';
 
 /** The repository root: entry points, the lock file and db/migrations are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -114,6 +115,9 @@ export class PipelineFunction extends Construct implements ec2.IConnectable {
           : {}),
       },
     });
+
+    acknowledgeLogGroupFindings(this.logGroup);
+    acknowledgeFunctionFindings(this.function, { environment: true });
 
     // cdk-nag finding ids name the managed policy; each is acknowledged on this function alone.
     for (const policy of ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole']) {

@@ -37,6 +37,10 @@ export class Producer extends Construct {
       vpcSubnets: network.applicationSubnets,
       logRetentionDays: props.logRetentionDays,
     });
+    // EventBridge invokes asynchronously, and Lambda itself retries a failed asynchronous run twice
+    // (timeouts included) 1 and 3 minutes later, over the next runs: a run is never repeated.
+    // https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+    this.handler.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.minutes(1) });
     streaming.connections.allowDefaultPortFrom(this.handler, 'Producer to the brokers (SASL/IAM over TLS)');
     network.allowEndpointsFrom(this.handler);
     streaming.grantProduce(this.handler.function, streaming.topic);

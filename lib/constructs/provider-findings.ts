@@ -1,6 +1,7 @@
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Provider } from 'aws-cdk-lib/custom-resources';
+import { acknowledgeFrameworkFunctionFindings } from './checker-findings.js';
 
 /**
  * The custom resource Provider's framework function is AWS's code (aws-cdk-lib): it runs outside the
@@ -9,6 +10,7 @@ import type { Provider } from 'aws-cdk-lib/custom-resources';
 export function acknowledgeProviderFindings(provider: Provider, handler: lambda.IFunction): void {
   const handlerResource = handler.node.defaultChild as CfnResource;
   const handlerId = Stack.of(handler).getLogicalId(handlerResource);
+  acknowledgeFrameworkFunctionFindings(provider.node.findChild('framework-onEvent'), { environment: true });
   Validations.of(provider).acknowledge(
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',

@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, Fn, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,9 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { durabilitySettings, minInsyncReplicasFor } from '../../lambda/topic-setup/plan.js';
+import { acknowledgeLogGroupFindings } from './checker-findings.js';
+import { denyGrantsOutsideAwsServices } from './key-policy.js';
 import type { Network } from './network.js';
 import { PipelineFunction } from './pipeline-function.js';
 import { acknowledgeProviderFindings } from './provider-findings.js';
+import { replacementSafeName } from './replacement-safe-name.js';
 
 /** The port of the brokers' SASL/IAM listener over TLS. */
 export const IAM_BROKER_PORT = 9098;
@@ -21,13 +25,16 @@ export interface StreamingProps {
   readonly topicPartitions?: number;
   /** @default kafka.t3.small */
   readonly brokerInstanceType?: string;
-  /** A multiple of the two zones. @default 2 */
+  /** A multiple of the zone count. @default 2 */
   readonly brokerCount?: number;
   /** @default 20 */
   readonly brokerVolumeGiB?: number;
   /** @default 3.9.x */
   readonly kafkaVersion?: string;
-  /** Delete the cluster with the stack instead of retaining it. @default false */
+  /**
+   * Delete the cluster with the stack instead of retaining it (with its key, logs, configuration
+   * and broker security group; the Network retains the subnets it sits in). @default false
+   */
   readonly destroyOnRemoval?: boolean;
   /** @default 30 */
   readonly logRetentionDays?: number;
@@ -59,6 +66,8 @@ export class Streaming extends Construct implements ec2.IConnectable {
       description: 'MSK brokers, and the event source mapping pollers that Lambda runs in this group',
       allowAllOutbound: true,
     });
+    // A retained cluster keeps its network interfaces in this group: it cannot be deleted before it.
+    securityGroup.applyRemovalPolicy(removalPolicy);
     this.connections = new ec2.Connections({
       securityGroups: [securityGroup],
       defaultPort: ec2.Port.tcp(IAM_BROKER_PORT),
@@ -80,34 +89,51 @@ export class Streaming extends Construct implements ec2.IConnectable {
       enableKeyRotation: true,
       removalPolicy,
     });
+    denyGrantsOutsideAwsServices(key);
     // Kept with a kept cluster, which goes on writing to it.
     const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', {
       retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
       removalPolicy,
     });
+    acknowledgeLogGroupFindings(brokerLogs);
 
-    // CloudFormation requires a name; derived from the construct path, unique per stack.
-    this.clusterName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    // MSK's 3.9 line: the version string CloudFormation takes ('3.9.x.kraft' would choose KRaft
+    // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
+    const kafkaVersion = props.kafkaVersion ?? '3.9.x';
+    const replicationFactor = Math.min(3, this.brokerCount);
+    const configuration = this.brokerConfiguration(kafkaVersion, replicationFactor, removalPolicy);
+
+    const clientSubnets = network.vpc.selectSubnets(network.applicationSubnets).subnets;
+    const encryptionInfo: msk.CfnCluster.EncryptionInfoProperty = {
+      encryptionAtRest: { dataVolumeKmsKeyId: key.keyArn },
+      encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
+    };
+    // What replaces the cluster when it changes: its subnets (and where and how they are placed, which
+    // replaces a subnet and so changes its ID), its security group and its encryption settings.
+    this.clusterName = replacementSafeName(this, {
+      clientSubnets: clientSubnets.map((subnet) => {
+        const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
+        return [cfn.logicalId, cfn.availabilityZone, cfn.availabilityZoneId, cfn.cidrBlock];
+      }),
+      securityGroup: securityGroup.securityGroupId,
+      encryptionInfo,
+    });
     const cluster = new msk.CfnCluster(this, 'Cluster', {
       clusterName: this.clusterName,
-      // MSK's 3.9 line: the version string CloudFormation takes ('3.9.x.kraft' would choose KRaft
-      // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
-      kafkaVersion: props.kafkaVersion ?? '3.9.x',
+      kafkaVersion,
       numberOfBrokerNodes: this.brokerCount,
       brokerNodeGroupInfo: {
         instanceType: props.brokerInstanceType ?? 'kafka.t3.small',
-        clientSubnets: network.vpc.selectSubnets(network.applicationSubnets).subnetIds,
+        clientSubnets: clientSubnets.map((subnet) => subnet.subnetId),
         securityGroups: [securityGroup.securityGroupId],
         storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB ?? 20 } },
       },
+      configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
       clientAuthentication: {
         sasl: { iam: { enabled: true } },
         unauthenticated: { enabled: false },
       },
-      encryptionInfo: {
-        encryptionAtRest: { dataVolumeKmsKeyId: key.keyArn },
-        encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
-      },
+      encryptionInfo,
       loggingInfo: {
         brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } },
       },
@@ -118,7 +144,34 @@ export class Streaming extends Construct implements ec2.IConnectable {
     // arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>; topics and groups reuse name/uuid.
     this.clusterUuid = Fn.select(2, Fn.split('/', cluster.attrArn));
 
-    this.topicResource = this.createTopic(network, props, cluster, securityGroup);
+    this.topicResource = this.createTopic(network, props, cluster, securityGroup, replicationFactor);
+  }
+
+  /**
+   * The brokers' defaults: no unclean leader election, topics only as the stack creates them, and the
+   * replication the topic has, so that no topic (not even an operator's) gets less.
+   */
+  private brokerConfiguration(
+    kafkaVersion: string,
+    replicationFactor: number,
+    removalPolicy: RemovalPolicy,
+  ): msk.CfnConfiguration {
+    const serverProperties = {
+      'auto.create.topics.enable': 'false',
+      'default.replication.factor': String(replicationFactor),
+      ...durabilitySettings(minInsyncReplicasFor(replicationFactor)),
+    };
+    const configuration = new msk.CfnConfiguration(this, 'BrokerConfiguration', {
+      name: replacementSafeName(this, { kafkaVersionsList: [kafkaVersion] }),
+      description: 'treasury-stream brokers: no unclean leader election, no automatic topics',
+      kafkaVersionsList: [kafkaVersion],
+      serverProperties: Object.entries(serverProperties)
+        .map(([name, value]) => `${name}=${value}`)
+        .join('\n'),
+    });
+    // A configuration in use by a cluster cannot be deleted: it goes, or stays, with the cluster.
+    configuration.applyRemovalPolicy(removalPolicy);
+    return configuration;
   }
 
   /** The ARN of a topic of this cluster, for IAM. */
@@ -195,6 +248,7 @@ export class Streaming extends Construct implements ec2.IConnectable {
     props: StreamingProps,
     cluster: msk.CfnCluster,
     securityGroup: ec2.SecurityGroup,
+    replicationFactor: number,
   ): CustomResource {
     const setup = new PipelineFunction(this, 'TopicSetup', {
       entry: 'lambda/topic-setup/handler.ts',
@@ -225,16 +279,17 @@ export class Streaming extends Construct implements ec2.IConnectable {
       resourceArns: [this.topicArn(props.topic)],
     });
 
+    const providerLogs = new logs.LogGroup(this, 'TopicProviderLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(providerLogs);
     const provider = new Provider(this, 'TopicProvider', {
       onEventHandler: setup.function,
-      logGroup: new logs.LogGroup(this, 'TopicProviderLogs', {
-        retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      logGroup: providerLogs,
     });
     acknowledgeProviderFindings(provider, setup.function);
 
-    const replicationFactor = Math.min(3, this.brokerCount);
     const resource = new CustomResource(this, 'Topic', {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::KafkaTopic',
@@ -242,9 +297,9 @@ export class Streaming extends Construct implements ec2.IConnectable {
         Topic: props.topic,
         Partitions: props.topicPartitions ?? 3,
         ReplicationFactor: replicationFactor,
-        // One replica may be down (a rolling MSK update takes brokers down one at a time) while
-        // acks=all writes still succeed; with a replication factor of 1 there is nothing to spare.
-        MinInsyncReplicas: Math.max(1, replicationFactor - 1),
+        MinInsyncReplicas: minInsyncReplicasFor(replicationFactor),
+        // Sent so that a change of the settings updates the topic (the handler derives them itself).
+        Settings: durabilitySettings(minInsyncReplicasFor(replicationFactor)),
       },
     });
     // The function must reach the brokers and the MSK API before it runs: the rules that let it in

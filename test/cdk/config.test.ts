@@ -54,7 +54,16 @@ describe('the deployment configuration', () => {
     [{ sqlClientCidrs: '10.0.0.300/16' }, /not an IPv4 CIDR/],
     [{ destroyOnRemoval: 'yes' }, /destroyOnRemoval must be true or false/],
     [{ logRetentionDays: '10' }, /logRetentionDays must be one of/],
-    [{ kafkaVersion: 'latest' }, /kafkaVersion must be an MSK version/],
+    [{ kafkaVersion: 'latest' }, /kafkaVersion must be one of 3\.7\.x, .*3\.9\.x\.kraft/],
+    // Well-formed, but MSK offers neither (cfn-lint lets both through).
+    [{ kafkaVersion: '3.9.9' }, /kafkaVersion must be one of/],
+    [{ brokerInstanceType: 'kafka.t3.smallx' }, /brokerInstanceType must be one of kafka\.t3\.small, /],
+    [{ brokerInstanceType: 'express.m7g.large' }, /brokerInstanceType must be one of/],
+    [{ zones: '4' }, /zones must be an integer from 2 to 3/],
+    [{ zones: '3', brokerCount: '4' }, /brokerCount must be a multiple of 3/],
+    [{ availabilityZoneIds: 'use1-az1,use1-az3' }, /MSK accepts no client subnets in use1-az3/],
+    [{ availabilityZoneIds: 'use1-az1' }, /must name 2 distinct zones/],
+    [{ availabilityZoneIds: 'us-east-1a,us-east-1b' }, /is not a zone ID/],
     [
       { aggregatorBatchingWindowSeconds: '301' },
       /aggregatorBatchingWindowSeconds must be an integer from 0 to 300/,
@@ -62,5 +71,18 @@ describe('the deployment configuration', () => {
     [{ alarmEmail: 'ops' }, /alarmEmail must be an e-mail address/],
   ])('refuses %j, naming the key', (values, message) => {
     expect(() => readConfig(context(values))).toThrow(message);
+  });
+
+  it('offers the production sizing: three zones, three brokers by default, zones by ID', () => {
+    const config = readConfig(context({ zones: '3', availabilityZoneIds: 'euw1-az1,euw1-az2,euw1-az3' }));
+
+    expect(config).toMatchObject({
+      zoneCount: 3,
+      brokerCount: 3,
+      availabilityZoneIds: ['euw1-az1', 'euw1-az2', 'euw1-az3'],
+    });
+    expect(
+      readConfig(context({ kafkaVersion: '3.8.x.kraft', brokerInstanceType: 'kafka.m7g.large' })),
+    ).toMatchObject({ kafkaVersion: '3.8.x.kraft', brokerInstanceType: 'kafka.m7g.large' });
   });
 });

@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import { Aws, Fn, Names, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * A physical name for a resource that CloudFormation cannot name itself (AWS::MSK::Cluster and
+ * AWS::MSK::Configuration require a name, unique in the account and region) and that may be retained.
+ * A fixed name collides twice: with the retained resource when the stack is deleted and deployed
+ * again, and with the old resource when a change replaces it (CloudFormation creates the new one
+ * first). So the name ends in two parts:
+ * - a digest of the properties whose change replaces the resource, so a replacement gets a new name;
+ * - the first group of the stack's own UUID (from AWS::StackId), so a new stack of the same name does.
+ * `replacementProperties` holds what the template gives those properties (tokens are resolved to their
+ * references first).
+ */
+export function replacementSafeName(scope: IConstruct, replacementProperties: unknown): string {
+  const stack = Stack.of(scope);
+  const base = Names.uniqueResourceName(scope, { maxLength: 40, separator: '-' });
+  const digest = createHash('sha256')
+    .update(JSON.stringify(stack.resolve(replacementProperties)))
+    .digest('hex')
+    .slice(0, 8);
+  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>; its first group is 8 hex digits.
+  const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
+  return Fn.join('-', [base, digest, Fn.select(0, Fn.split('-', stackUuid))]);
+}
