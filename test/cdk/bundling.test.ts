@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
+import { BUNDLE_FILE } from '../../lib/function-bundling.js';
+import { aggregatorFunction, producerFunction } from '../../lib/function-definitions.js';
+import { bundleFunction } from '../../local/lambda/bundle.js';
 import { synthesize } from './synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
@@ -74,6 +77,23 @@ describe('bundling', () => {
       expect(statSync(join(bundle, 'index.mjs')).size).toBeLessThan(5 * 1024 * 1024);
     }
     console.info(`synth with bundling: ${Math.round(elapsedMs)} ms`);
+  });
+
+  it('builds locally, for the Lambda runtime emulator, the very bundle CDK stages', async () => {
+    const functions = [
+      { definition: aggregatorFunction(), description: /^Aggregates MSK batches/ },
+      {
+        definition: producerFunction({ ratePerSecond: 1, durationSeconds: 1 }),
+        description: /^Sends random deals/,
+      },
+    ];
+    for (const { definition, description } of functions) {
+      const local = await bundleFunction(definition, join(outdir, `local-${definition.name}`));
+
+      const staged = readFileSync(join(assetOf(outdir, resources, description), BUNDLE_FILE));
+
+      expect(readFileSync(join(local, BUNDLE_FILE)).equals(staged), definition.name).toBe(true);
+    }
   });
 
   it('ships db/migrations beside the migrator', () => {

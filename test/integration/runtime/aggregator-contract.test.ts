@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import type { MSKEvent } from 'aws-lambda';
+import { describe, expect, inject, it } from 'vitest';
+import { TransactionGenerator } from '../../../lambda/domain/generator.js';
+import type { RetryInfo } from '../../../local/esm/emulator.js';
+import { FunctionError, FunctionTimeoutError } from '../../../local/lambda/execution-environment.js';
+import { emfValue } from '../../../local/lambda/function-output.js';
+import { readFlowTotals } from '../../../local/totals.js';
+import { emulatorFor } from '../faults/support/in-process.js';
+import {
+  type AggregatorUnderTest,
+  loadAggregator,
+  useAggregatorOnTestDatabase,
+} from '../support/aggregator.js';
+import { fullyCommitted, produce, testKafka, waitFor } from '../support/kafka.js';
+import { addToTruth, type Truth } from '../support/records.js';
+import { SwitchableProxy } from '../support/switchable-proxy.js';
+import { uniqueTopic } from '../support/test-database.js';
+
+const fixture = useAggregatorOnTestDatabase();
+
+async function awsEvent(): Promise<MSKEvent> {
+  return JSON.parse(
+    await readFile(new URL('../../fixtures/msk/two-partitions.json', import.meta.url), 'utf8'),
+  ) as MSKEvent;
+}
+
+/** 200 generated deals on a topic of their own, and what they add up to. */
+async function dealsOnTopic(): Promise<{ topic: string; truth: Truth }> {
+  const topic = uniqueTopic();
+  const generator = new TransactionGenerator({ seed: 9 });
+  const truth: Truth = new Map();
+  const messages = Array.from({ length: 200 }, () => {
+    const deal = generator.next();
+    addToTruth(truth, deal.branch, deal.currency, deal.amount);
+    return { key: deal.branch, value: JSON.stringify(deal) };
+  });
+  await produce(inject('kafkaBrokers'), topic, messages);
+  return { topic, truth };
+}
+
+/** Runs the emulated mapping on the topic until the group has committed it all; the retries it made. */
+async function consumeAll(topic: string, aggregator: AggregatorUnderTest): Promise<RetryInfo[]> {
+  const brokers = inject('kafkaBrokers');
+  const retries: RetryInfo[] = [];
+  const emulator = emulatorFor(testKafka(brokers), topic, `${topic}-aggregator`, aggregator.handler, {
+    retryBackoffMs: { initial: 200, max: 1_000 },
+    onRetry: (info) => retries.push(info),
+  });
+  await emulator.start();
+  try {
+    await waitFor(
+      () => fullyCommitted(brokers, topic, `${topic}-aggregator`),
+      90_000,
+      'the topic to be consumed',
+    );
+  } finally {
+    await emulator.stop();
+  }
+  return retries;
+}
+
+describe('the aggregator under the Lambda runtime emulator and aws-lambda-ric', () => {
+  it('answers an MSK event, as AWS sends it, with a JSON summary and metrics, and commits the batch', async () => {
+    // Act
+    const summary = await fixture.aggregator.handler(await awsEvent());
+
+    // Assess: plain JSON data, as the runtime serialized it.
+    expect(summary).toMatchObject({ received: 6, applied: 3, rejected: 3, skipped: 0, attempts: 1 });
+    expect(summary.batchId).toEqual(expect.any(Number));
+    expect(new Date(summary.committedAt ?? '').toISOString()).toBe(summary.committedAt);
+    expect(summary.positions).toHaveLength(3);
+    expect(summary.positions).toEqual(
+      expect.arrayContaining([
+        { branch: 'Kazan', currency: 'USD', sum: '42.50', count: 1 },
+        { branch: 'SPB', currency: 'EUR', sum: '-17.00', count: 1 },
+        { branch: 'Novosibirsk', currency: 'RUB', sum: '0.10', count: 1 },
+      ]),
+    );
+    const batch = await fixture.database.pool.query(
+      'SELECT record_count::int AS records, committed_at FROM applied_batch WHERE batch_id = $1',
+      [summary.batchId],
+    );
+    expect(batch.rows).toEqual([{ records: 6, committed_at: new Date(summary.committedAt ?? '') }]);
+    const metrics = fixture.aggregator.output.flatMap((line) =>
+      line.kind === 'metrics' ? [line.document] : [],
+    );
+    expect(metrics.map((document) => emfValue(document, 'RecordsApplied'))).toEqual([3]);
+    expect(metrics[0]?._aws.CloudWatchMetrics[0]?.Namespace).toBe('TreasuryStream');
+    const committed = fixture.aggregator.output.filter(
+      (line) => line.kind === 'log' && line.record.message === 'batch committed',
+    );
+    expect(committed).toHaveLength(1);
+  });
+
+  it('answers an errorType document when the database refuses connections; the mapping retries until it is back', async () => {
+    // Prepare: the aggregator's database is behind a port that refuses connections.
+    const server = new URL(fixture.database.url);
+    const proxy = await SwitchableProxy.start({ host: server.hostname, port: Number(server.port) });
+    const aggregator = await loadAggregator(proxy.url(fixture.database.url));
+    const { topic, truth } = await dealsOnTopic();
+    try {
+      await expect(aggregator.handler(await awsEvent())).rejects.toBeInstanceOf(FunctionError);
+
+      // Act: the mapping consumes the topic; the database comes back after two failed attempts.
+      const consumed = consumeAll(topic, aggregator);
+      await waitFor(async () => aggregator.function.stats.errors >= 3, 60_000, 'failed invocations');
+      await proxy.switchTo('forward');
+      const retries = await consumed;
+
+      // Assess
+      expect(retries.length).toBeGreaterThanOrEqual(2);
+      expect(retries[0]?.error).toBeInstanceOf(FunctionError);
+      expect(retries.map((retry) => (retry.error as FunctionError).errorType)).toContain('Error');
+      expect(
+        await readFlowTotals(fixture.database.pool, `arn:aws:kafka:local:000000000000:cluster/test/${topic}`),
+      ).toEqual(truth);
+    } finally {
+      await aggregator.closeConnections();
+      await proxy.close();
+    }
+  });
+
+  it('reports an invocation past the function timeout as timed out; and the mapping retries it', async () => {
+    // Prepare: a database that accepts connections and never answers, a 2-second timeout.
+    const server = new URL(fixture.database.url);
+    const proxy = await SwitchableProxy.start({ host: server.hostname, port: Number(server.port) });
+    await proxy.switchTo('hang');
+    const aggregator = await loadAggregator(proxy.url(fixture.database.url), {
+      definition: { timeoutSeconds: 2 },
+    });
+    const { topic, truth } = await dealsOnTopic();
+    try {
+      // Act
+      const consumed = consumeAll(topic, aggregator);
+      await waitFor(async () => aggregator.function.stats.timeouts >= 1, 60_000, 'a timed-out invocation');
+      await proxy.switchTo('forward');
+      const retries = await consumed;
+
+      // Assess
+      expect(retries[0]?.error).toBeInstanceOf(FunctionTimeoutError);
+      expect(retries.map((retry) => (retry.error as Error).message)).toContain(
+        'Task timed out after 2 seconds',
+      );
+      expect(
+        await readFlowTotals(fixture.database.pool, `arn:aws:kafka:local:000000000000:cluster/test/${topic}`),
+      ).toEqual(truth);
+    } finally {
+      await aggregator.closeConnections();
+      await proxy.close();
+    }
+  });
+});
