@@ -1,4 +1,4 @@
-import type { ApplyOutcome, PositionStore } from '../../lambda/aggregator/position-store.js';
+import type { ApplyOutcome, PositionStore, Refusal } from '../../lambda/aggregator/position-store.js';
 import { type BatchAggregate, partitionKey, type RejectedRecord } from '../../lambda/domain/aggregate.js';
 
 /** A position as the fake holds it: bigint cents, so that its sums are exact. */
@@ -12,8 +12,12 @@ export interface StoredPosition {
  * time starts at the batch's first offset; when a stored checkpoint is past any range's fromOffset the
  * batch conflicts, nothing is written and the checkpoints of all the batch's partitions come back;
  * otherwise positions, rejects (first one per offset wins) and checkpoints are updated together.
+ * `refuse`, when given, plays the database refusing a batch's data: a batch it names a refusal for
+ * writes nothing, as a statement failing with SQLSTATE class 22 or 23 does.
  */
 export class InMemoryPositionStore implements PositionStore {
+  constructor(private readonly refuse?: (batch: BatchAggregate) => Refusal | undefined) {}
+
   /** Every batch handed to applyBatch, conflicting ones included. */
   readonly calls: BatchAggregate[] = [];
   /** Next offset to apply, keyed by `eventSource|topic-partition`. */
@@ -29,9 +33,13 @@ export class InMemoryPositionStore implements PositionStore {
     const checkpointKey = (topic: string, partition: number) =>
       `${batch.eventSource}|${partitionKey(topic, partition)}`;
 
+    const firstSeen: string[] = [];
     for (const range of batch.ranges) {
       const key = checkpointKey(range.topic, range.partition);
-      if (!this.checkpoints.has(key)) this.checkpoints.set(key, range.fromOffset);
+      if (!this.checkpoints.has(key)) {
+        this.checkpoints.set(key, range.fromOffset);
+        firstSeen.push(key);
+      }
     }
     const stored = (topic: string, partition: number) =>
       this.checkpoints.get(checkpointKey(topic, partition)) ?? 0;
@@ -45,6 +53,12 @@ export class InMemoryPositionStore implements PositionStore {
           ]),
         ),
       };
+    }
+
+    const refusal = this.refuse?.(batch);
+    if (refusal !== undefined) {
+      for (const key of firstSeen) this.checkpoints.delete(key);
+      return refusal;
     }
 
     for (const delta of batch.deltas) {
