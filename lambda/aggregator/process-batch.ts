@@ -60,6 +60,7 @@ export async function processBatch(
         ...report,
         applied: parts.applied,
         rejected: parts.rejected,
+        skipped: report.skipped + parts.skipped,
         deltas: parts.deltas,
         batchId: parts.batchId,
         committedAt: parts.committedAt,

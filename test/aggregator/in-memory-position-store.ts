@@ -13,7 +13,8 @@ export interface StoredPosition {
  * batch conflicts, nothing is written and the checkpoints of all the batch's partitions come back;
  * otherwise positions, rejects (first one per offset wins) and checkpoints are updated together.
  * `refuse`, when given, plays the database refusing a batch's data: a batch it names a refusal for
- * writes nothing, as a statement failing with SQLSTATE class 22 or 23 does.
+ * writes nothing, and is refused before its checkpoints are looked at, as when PostgreSQL cannot read
+ * a parameter (a constraint fails later, after the conflict check: the harder case is played).
  */
 export class InMemoryPositionStore implements PositionStore {
   constructor(private readonly refuse?: (batch: BatchAggregate) => Refusal | undefined) {}
@@ -33,13 +34,12 @@ export class InMemoryPositionStore implements PositionStore {
     const checkpointKey = (topic: string, partition: number) =>
       `${batch.eventSource}|${partitionKey(topic, partition)}`;
 
-    const firstSeen: string[] = [];
+    const refusal = this.refuse?.(batch);
+    if (refusal !== undefined) return refusal;
+
     for (const range of batch.ranges) {
       const key = checkpointKey(range.topic, range.partition);
-      if (!this.checkpoints.has(key)) {
-        this.checkpoints.set(key, range.fromOffset);
-        firstSeen.push(key);
-      }
+      if (!this.checkpoints.has(key)) this.checkpoints.set(key, range.fromOffset);
     }
     const stored = (topic: string, partition: number) =>
       this.checkpoints.get(checkpointKey(topic, partition)) ?? 0;
@@ -53,12 +53,6 @@ export class InMemoryPositionStore implements PositionStore {
           ]),
         ),
       };
-    }
-
-    const refusal = this.refuse?.(batch);
-    if (refusal !== undefined) {
-      for (const key of firstSeen) this.checkpoints.delete(key);
-      return refusal;
     }
 
     for (const delta of batch.deltas) {

@@ -95,6 +95,45 @@ describe('a batch the database refuses', () => {
     expect(report.attempts).toBeLessThanOrEqual(1 + 2 * poisoned.length * Math.log2(1_024));
   });
 
+  it('drops the records an earlier delivery applied when the refusal came before the checkpoints were looked at', async () => {
+    // Prepare: the first delivery applied partitions 0 and 2 up to offset 60 and partition 1 up to 30
+    // (a crash before the mapping committed its offsets); the redelivery holds a poisoned deal.
+    const deals: Deal[] = generateDeals(300, { seed: 47 });
+    deals[250] = { ...deals[250], branch: 'Poison' };
+    const records = dealRecords(deals);
+    const store = refusingPoison();
+    await processBatch(eventOf(records.filter((r) => r.offset < (r.partition === 1 ? 30 : 60))), store);
+
+    // Act
+    const report = await processBatch(eventOf(records), store);
+
+    // Assess
+    expect(store.positions).toEqual(expectedCells(deals.filter((_, i) => i !== 250)));
+    expect([...store.rejected.values()].map((r) => [r.partition, r.offset])).toEqual([[1, 83]]);
+    expect(report).toMatchObject({ received: 300, applied: 149, rejected: 1, skipped: 150 });
+    expect([...store.checkpoints.values()]).toEqual([100, 100, 100]);
+  });
+
+  it('finds every record of a refused redelivery applied, and applies nothing', async () => {
+    // Prepare
+    const deals: Deal[] = generateDeals(30, { seed: 48 });
+    const records = dealRecords(deals);
+    const store = new InMemoryPositionStore();
+    await processBatch(eventOf(records), store);
+    // Every part with a deal is refused before its checkpoints are looked at.
+    const refusingAll = new InMemoryPositionStore((batch) =>
+      batch.deltas.length > 0 ? CHECK_VIOLATION : undefined,
+    );
+    for (const [key, next] of store.checkpoints) refusingAll.checkpoints.set(key, next);
+
+    // Act
+    const report = await processBatch(eventOf(records), refusingAll);
+
+    // Assess: the single records' set-aside parts conflict, which shows them applied before.
+    expect(refusingAll.rejected.size).toBe(0);
+    expect(report).toMatchObject({ applied: 0, rejected: 0, skipped: 30, batchId: undefined });
+  });
+
   it('keeps offsets a compacted topic leaves out inside the parts, not as gaps', async () => {
     // Prepare: offsets 0, 2, 5, 9, 14, 20 of one partition; the deal at 9 is poisoned.
     const deals: Deal[] = generateDeals(6, { seed: 43 });
