@@ -38,7 +38,7 @@ async function checkpointOf(partition: number): Promise<number | undefined> {
   return result.rows[0]?.next;
 }
 
-const valueOf = (text: string) => Buffer.from(text);
+const jsonValue = (text: string) => Buffer.from(text);
 
 describe('records the database could not store (issue 8)', () => {
   it('sets aside a Confluent-framed value, a branch with U+0000 and a lone surrogate next to U+FFFD, and applies their neighbours', async () => {
@@ -54,9 +54,9 @@ describe('records the database could not store (issue 8)', () => {
     });
     const odd = [
       at(40, Buffer.from([0x00, 0x00, 0x00, 0x00, 0x07, 0x06, 0x53, 0x50, 0x42])),
-      at(41, valueOf('{"branch":"S\\u0000PB","currency":"USD","amount":5}')),
-      at(42, valueOf('{"branch":"SPB\\ud800","currency":"USD","amount":5}')),
-      at(43, valueOf('{"branch":"SPB\ufffd","currency":"USD","amount":7}')),
+      at(41, jsonValue('{"branch":"S\\u0000PB","currency":"USD","amount":5}')),
+      at(42, jsonValue('{"branch":"SPB\\ud800","currency":"USD","amount":5}')),
+      at(43, jsonValue('{"branch":"SPB\ufffd","currency":"USD","amount":7}')),
     ];
     const tail = generatedRecords(TOPIC, 0, 44, 10, 82);
 
@@ -92,7 +92,7 @@ describe('a batch the database refuses for one record', () => {
         offset: 200,
         timestamp: 1_764_000_000_000,
         key: Buffer.from('Poison'),
-        value: valueOf('{"branch":"Poison","currency":"EUR","amount":3}'),
+        value: jsonValue('{"branch":"Poison","currency":"EUR","amount":3}'),
       };
       const after = generatedRecords(TOPIC, 1, 201, 50, 95);
 
