@@ -23,6 +23,26 @@ const MAX_BRANCH_CODE_POINTS = 64;
 const MAX_ID_CODE_POINTS = 128;
 const MAX_ABS_AMOUNT = 1e12;
 const INVALID: Expected = { valid: false };
+// Amounts at the edges of the rules: trailing zeros, more digits than a double holds, the bound, -0.
+const AMOUNT_EDGES = [
+  '12.300',
+  '0.1000000000000000055511151231257827',
+  '999999999999.99',
+  '1000000000000.01',
+  '-0',
+  '-0.00',
+];
+// Event times valid and not: 0, now, negative, fractional, an exponent, around 2^53, beyond it.
+const EVENT_TIME_TEXTS = [
+  '0',
+  '1764000000000',
+  '-1',
+  '1.5',
+  '1e3',
+  '9007199254740992',
+  '9007199254740991',
+  '17640000000000000000',
+];
 
 /** A field's JSON text and the JS value it parses to. */
 interface Field {
@@ -124,15 +144,7 @@ export class RecordCases {
     else if (roll < 0.15) json += this.pick(['e308', 'E999', 'e-400', 'e-7']);
     // Digits past what a double holds: after a decimal point, so that no integer gets a leading zero.
     else if (roll < 0.17 && decimals !== '') json += '0000000000000000001';
-    else if (roll < 0.2)
-      json = this.pick([
-        '12.300',
-        '0.1000000000000000055511151231257827',
-        '999999999999.99',
-        '1000000000000.01',
-        '-0',
-        '-0.00',
-      ]);
+    else if (roll < 0.2) json = this.pick(AMOUNT_EDGES);
     return { json, value: Number(json) };
   }
 
@@ -186,16 +198,7 @@ export class RecordCases {
   private eventTimeField(): Field {
     if (!this.odd()) return { json: '1764000000000', value: 1_764_000_000_000 };
     if (this.chance(0.1)) return this.anyJson(1);
-    const json = this.pick([
-      '0',
-      '1764000000000',
-      '-1',
-      '1.5',
-      '1e3',
-      '9007199254740992',
-      '9007199254740991',
-      '17640000000000000000',
-    ]);
+    const json = this.pick(EVENT_TIME_TEXTS);
     return { json, value: Number(json) };
   }
 
