@@ -1,4 +1,5 @@
 import { seededRandom } from '../../../lambda/domain/generator.js';
+import { DEFAULT_RULES } from '../../../lambda/domain/transaction.js';
 
 /**
  * Record values of every kind a topic may hold — random bytes, damaged JSON, JSON of any shape, deals
@@ -18,10 +19,13 @@ export interface RecordCase {
   readonly expected: Expected;
 }
 
-const MAX_VALUE_BYTES = 65_536;
-const MAX_BRANCH_CODE_POINTS = 64;
-const MAX_ID_CODE_POINTS = 128;
-const MAX_ABS_AMOUNT = 1e12;
+// The limits are configuration, defined once; the rules that use them are written here anew.
+const {
+  maxValueBytes: MAX_VALUE_BYTES,
+  maxBranchLength: MAX_BRANCH_CODE_POINTS,
+  maxIdLength: MAX_ID_CODE_POINTS,
+  maxAbsAmount: MAX_ABS_AMOUNT,
+} = DEFAULT_RULES;
 const INVALID: Expected = { valid: false };
 // Amounts at the edges of the rules: trailing zeros, more digits than a double holds, the bound, -0.
 const AMOUNT_EDGES = [
