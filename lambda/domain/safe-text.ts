@@ -2,7 +2,7 @@
  * Text that goes to PostgreSQL must be valid for its `text` type: UTF-8 without U+0000. A JS string
  * can hold what UTF-8 cannot (a lone surrogate) and what PostgreSQL refuses (U+0000), and either makes
  * the whole batch's statement fail. So rejection reasons never carry input as it came: they quote it
- * through escapeText, and the fields that are stored (branch) are checked with textProblem.
+ * through escapeText, and the fields that are stored (branch) are checked with inspectText.
  */
 
 /** Longest excerpt of input a reason quotes, in code points: enough to recognise the value. */
@@ -23,7 +23,7 @@ function hex4(unit: number): string {
 
 /**
  * Each code point of `text` in order, a lone surrogate as itself: the one walk over UTF-16 both
- * escapeText and textProblem make.
+ * escapeText and inspectText make.
  */
 function* codePoints(text: string): Generator<{ codePoint: number; lone: boolean }> {
   for (let i = 0; i < text.length; i++) {
