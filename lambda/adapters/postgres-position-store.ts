@@ -16,6 +16,21 @@ interface ApplyBatchResult {
   readonly checkpoints?: readonly { topic: string; partition: number; nextOffset: number }[];
 }
 
+/**
+ * SQLSTATE classes of an error the data of a batch causes, which the same batch causes again on every
+ * retry: 22 data exception (a value its type cannot hold), 23 integrity constraint violation. Every
+ * other class (08 connection, 40 serialization or deadlock, 53 resources, 57 operator intervention,
+ * 28 authorization …) is the database's state, not the data's, and is thrown for the batch to be retried.
+ */
+const DATA_ERROR_CLASSES: readonly string[] = ['22', '23'];
+
+/** The SQLSTATE of a data error, or undefined when `error` is anything else. */
+export function dataErrorSqlstate(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || code.length !== 5) return undefined;
+  return DATA_ERROR_CLASSES.includes(code.slice(0, 2)) ? code : undefined;
+}
+
 function toDate(epochMillis: number | undefined): Date | null {
   return epochMillis === undefined ? null : new Date(epochMillis);
 }
@@ -51,10 +66,18 @@ export class PostgresPositionStore implements PositionStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async applyBatch(batch: BatchAggregate): Promise<ApplyOutcome> {
-    const result = await this.pool.query<{ outcome: ApplyBatchResult }>(
-      APPLY_BATCH_SQL,
-      applyBatchParameters(batch),
-    );
+    let result: pg.QueryResult<{ outcome: ApplyBatchResult }>;
+    try {
+      result = await this.pool.query<{ outcome: ApplyBatchResult }>(
+        APPLY_BATCH_SQL,
+        applyBatchParameters(batch),
+      );
+    } catch (error) {
+      // One statement, so its transaction is rolled back: nothing of the batch was written.
+      const sqlstate = dataErrorSqlstate(error);
+      if (sqlstate === undefined) throw error;
+      return { status: 'refused', sqlstate, message: (error as Error).message };
+    }
     const outcome = result.rows[0]?.outcome;
     if (outcome?.status === 'applied' && outcome.batchId !== undefined && outcome.committedAt !== undefined) {
       return {

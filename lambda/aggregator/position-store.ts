@@ -4,7 +4,15 @@ import type { BatchAggregate } from '../domain/aggregate.js';
 export type ApplyOutcome =
   | { readonly status: 'applied'; readonly batchId: number; readonly committedAt: Date }
   /** A partition's checkpoint is past the batch's first offset: nothing was written. */
-  | { readonly status: 'conflict'; readonly checkpoints: ReadonlyMap<string, number> };
+  | { readonly status: 'conflict'; readonly checkpoints: ReadonlyMap<string, number> }
+  /**
+   * The database refused the batch's data (SQLSTATE class 22, data exception, or 23, integrity
+   * constraint violation): nothing was written, and a batch without the records that cause it may pass.
+   */
+  | { readonly status: 'refused'; readonly sqlstate: string; readonly message: string };
+
+/** The database refused a batch's data. */
+export type Refusal = Extract<ApplyOutcome, { readonly status: 'refused' }>;
 
 /** The port the aggregator writes through; PostgresPositionStore is the adapter. */
 export interface PositionStore {

@@ -1,6 +1,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import { aggregateMskEvent, type BatchAggregate, type PositionDelta } from '../domain/aggregate.js';
 import type { ValidationRules } from '../domain/transaction.js';
+import { isolateRefusedRecords } from './isolate-refused-records.js';
 import type { PositionStore } from './position-store.js';
 
 /** What the handler did with one event: returned to the caller (ignored by AWS, shown locally). */
@@ -16,7 +17,10 @@ export interface BatchReport {
   readonly batchId: number | undefined;
   readonly committedAt: Date | undefined;
   readonly deltas: readonly PositionDelta[];
-  /** Round trips to apply_batch: 1 in steady state, 2 when a redelivery overlaps applied offsets. */
+  /**
+   * Round trips to apply_batch: 1 in steady state, 2 when a redelivery overlaps applied offsets, more
+   * when the database refused records and the batch was applied in parts.
+   */
   readonly attempts: number;
 }
 
@@ -48,6 +52,20 @@ export async function processBatch(
     const outcome = await store.applyBatch(batch);
     if (outcome.status === 'applied') {
       return { ...report, batchId: outcome.batchId, committedAt: outcome.committedAt };
+    }
+    if (outcome.status === 'refused') {
+      // A record the database cannot take must not fail the batch on every retry: find it, set it aside.
+      const parts = await isolateRefusedRecords(event, batch, checkpoints, outcome, store, rules);
+      return {
+        ...report,
+        applied: parts.applied,
+        rejected: parts.rejected,
+        skipped: report.skipped + parts.skipped,
+        deltas: parts.deltas,
+        batchId: parts.batchId,
+        committedAt: parts.committedAt,
+        attempts: attempt + parts.roundTrips,
+      };
     }
     checkpoints = outcome.checkpoints;
   }

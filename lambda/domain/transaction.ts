@@ -1,4 +1,5 @@
 import { toCents } from './money.js';
+import { escapeText, inspectText, quoteText } from './safe-text.js';
 
 /** A currency deal as a branch reports it: positive amounts buy the currency, negative ones sell it. */
 export interface Transaction {
@@ -13,13 +14,13 @@ export interface Transaction {
 }
 
 export interface ValidationRules {
-  /** Longest branch name accepted, in characters. @default 64 */
+  /** Longest branch name accepted, in code points (as PostgreSQL's length() counts). @default 64 */
   readonly maxBranchLength: number;
   /** Largest absolute amount accepted, in currency units. @default 1_000_000_000_000 */
   readonly maxAbsAmount: number;
   /** Largest record value accepted, in bytes. @default 65_536 */
   readonly maxValueBytes: number;
-  /** Longest transaction id accepted, in characters. @default 128 */
+  /** Longest transaction id accepted, in code points. @default 128 */
   readonly maxIdLength: number;
 }
 
@@ -37,6 +38,8 @@ export type Validation =
   | { readonly ok: false; readonly reason: string };
 
 const CURRENCY = /^[A-Z]{3}$/;
+// V8's messages are under 100 code points but for the excerpt of input they quote.
+const MAX_PARSER_MESSAGE_CODE_POINTS = 160;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function reject(reason: string): Validation {
@@ -50,8 +53,25 @@ function describeType(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function quote(text: string, max = 40): string {
-  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+function codePointLength(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
+/**
+ * The branch is the position's key and is stored as it is written: no trimming, no Unicode
+ * normalisation, so the key aggregated on is exactly the text PostgreSQL stores and compares. Hence
+ * the rules: not blank, text PostgreSQL can store (inspectText), bounded in code points.
+ */
+function branchProblem(branch: string, rules: ValidationRules): string | undefined {
+  if (branch.trim().length === 0) return 'branch is empty';
+  const inspection = inspectText(branch);
+  if (!inspection.ok) return `branch ${inspection.problem}`;
+  if (inspection.codePoints > rules.maxBranchLength) {
+    return `branch is ${inspection.codePoints} code points long, above the limit of ${rules.maxBranchLength}`;
+  }
+  return undefined;
 }
 
 /** Validates an already parsed JSON value against the transaction schema. */
@@ -64,15 +84,13 @@ export function validateTransaction(input: unknown, rules: ValidationRules = DEF
   const { branch, currency, amount, id, eventTime } = record;
   if (branch === undefined) return reject('branch is missing');
   if (typeof branch !== 'string') return reject(`branch must be a string, got ${describeType(branch)}`);
-  if (branch.trim().length === 0) return reject('branch is empty');
-  if (branch.length > rules.maxBranchLength) {
-    return reject(`branch is ${branch.length} characters long, above the limit of ${rules.maxBranchLength}`);
-  }
+  const problem = branchProblem(branch, rules);
+  if (problem !== undefined) return reject(problem);
 
   if (currency === undefined) return reject('currency is missing');
   if (typeof currency !== 'string') return reject(`currency must be a string, got ${describeType(currency)}`);
   if (!CURRENCY.test(currency)) {
-    return reject(`currency must be three uppercase letters (ISO 4217), got ${quote(currency)}`);
+    return reject(`currency must be three uppercase letters (ISO 4217), got ${quoteText(currency)}`);
   }
 
   if (amount === undefined) return reject('amount is missing');
@@ -88,8 +106,9 @@ export function validateTransaction(input: unknown, rules: ValidationRules = DEF
 
   if (id !== undefined) {
     if (typeof id !== 'string') return reject(`id must be a string, got ${describeType(id)}`);
-    if (id.length === 0 || id.length > rules.maxIdLength) {
-      return reject(`id must be 1 to ${rules.maxIdLength} characters long, got ${id.length}`);
+    const length = codePointLength(id);
+    if (length === 0 || length > rules.maxIdLength) {
+      return reject(`id must be 1 to ${rules.maxIdLength} code points long, got ${length}`);
     }
   }
   if (eventTime !== undefined) {
@@ -117,6 +136,11 @@ export function decodeTransaction(
   if (value.length > rules.maxValueBytes) {
     return reject(`value is ${value.length} bytes, above the limit of ${rules.maxValueBytes}`);
   }
+  // RFC 8259 §8.1: JSON text exchanged between systems must not begin with a BOM. A producer that adds
+  // one writes something else than its peers; the value is set aside rather than guessed at.
+  if (value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf) {
+    return reject('value starts with a UTF-8 byte order mark, which JSON text must not (RFC 8259 §8.1)');
+  }
   let text: string;
   try {
     text = utf8.decode(value);
@@ -127,7 +151,10 @@ export function decodeTransaction(
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    return reject(`value is not JSON: ${(error as Error).message}`);
+    // The parser's message quotes the input, U+0000 included: it is input, and escaped as such.
+    return reject(
+      `value is not JSON: ${escapeText((error as Error).message, MAX_PARSER_MESSAGE_CODE_POINTS)}`,
+    );
   }
   return validateTransaction(parsed, rules);
 }

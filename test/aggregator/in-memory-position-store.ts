@@ -1,4 +1,4 @@
-import type { ApplyOutcome, PositionStore } from '../../lambda/aggregator/position-store.js';
+import type { ApplyOutcome, PositionStore, Refusal } from '../../lambda/aggregator/position-store.js';
 import { type BatchAggregate, partitionKey, type RejectedRecord } from '../../lambda/domain/aggregate.js';
 
 /** A position as the fake holds it: bigint cents, so that its sums are exact. */
@@ -12,8 +12,13 @@ export interface StoredPosition {
  * time starts at the batch's first offset; when a stored checkpoint is past any range's fromOffset the
  * batch conflicts, nothing is written and the checkpoints of all the batch's partitions come back;
  * otherwise positions, rejects (first one per offset wins) and checkpoints are updated together.
+ * `refuse`, when given, plays the database refusing a batch's data: a batch it names a refusal for
+ * writes nothing, and is refused before its checkpoints are looked at, as when PostgreSQL cannot read
+ * a parameter (a constraint fails later, after the conflict check: the harder case is played).
  */
 export class InMemoryPositionStore implements PositionStore {
+  constructor(private readonly refuse?: (batch: BatchAggregate) => Refusal | undefined) {}
+
   /** Every batch handed to applyBatch, conflicting ones included. */
   readonly calls: BatchAggregate[] = [];
   /** Next offset to apply, keyed by `eventSource|topic-partition`. */
@@ -28,6 +33,9 @@ export class InMemoryPositionStore implements PositionStore {
     this.calls.push(batch);
     const checkpointKey = (topic: string, partition: number) =>
       `${batch.eventSource}|${partitionKey(topic, partition)}`;
+
+    const refusal = this.refuse?.(batch);
+    if (refusal !== undefined) return refusal;
 
     for (const range of batch.ranges) {
       const key = checkpointKey(range.topic, range.partition);

@@ -293,7 +293,7 @@ describe('processBatch', () => {
     // Assess
     expect(report).toMatchObject({ applied: 0, rejected: 1 });
     expect([...store.rejected.values()].map((reject) => reject.reason)).toEqual([
-      'branch is 11 characters long, above the limit of 5',
+      'branch is 11 code points long, above the limit of 5',
     ]);
   });
 });

@@ -123,7 +123,7 @@ describe('aggregateBatch', () => {
 
     // Assess
     expect(batch.rejects.map((reject) => reject.reason)).toEqual([
-      'branch is 5 characters long, above the limit of 3',
+      'branch is 5 code points long, above the limit of 3',
     ]);
     expect(batch.deltas).toEqual([]);
   });

@@ -475,6 +475,13 @@ describe('decodeTransactionFast and decodeDealFast', () => {
     ['an unknown field', '{"branch":"SPB","currency":"USD","amount":1,"note":{"a":[1]}}'],
     ['a missing amount', '{"branch":"SPB","currency":"USD"}'],
     ['trailing bytes', '{"branch":"SPB","currency":"USD","amount":1}x'],
+    ['trailing zeros past the cents', '{"branch":"SPB","currency":"USD","amount":12.300}'],
+    ['a branch with U+0000', '{"branch":"S\\u0000PB","currency":"USD","amount":1}'],
+    ['a branch with a lone surrogate', '{"branch":"SPB\\ud800","currency":"USD","amount":1}'],
+    ['a branch with U+FFFD', '{"branch":"SPB\ufffd","currency":"USD","amount":1}'],
+    ['a branch with a tab', '{"branch":"S\tPB","currency":"USD","amount":1}'],
+    ['a branch of no-break spaces', '{"branch":"\u00a0\u00a0","currency":"USD","amount":1}'],
+    ['a branch of 64 emoji', `{"branch":"${'😀'.repeat(64)}","currency":"USD","amount":1}`],
   ])('agrees with the plain path on %s', (_, text) => {
     // Prepare
     const value = Buffer.from(text);
@@ -498,7 +505,7 @@ describe('decodeTransactionFast and decodeDealFast', () => {
     const result = decodeTransactionFast(value, { ...DEFAULT_RULES, maxBranchLength: 5 });
 
     // Assess
-    expect(result).toEqual({ ok: false, reason: 'branch is 11 characters long, above the limit of 5' });
+    expect(result).toEqual({ ok: false, reason: 'branch is 11 code points long, above the limit of 5' });
   });
 });
 

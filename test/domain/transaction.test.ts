@@ -202,7 +202,7 @@ describe('validateTransaction', () => {
     [
       'a branch of 65 characters',
       { ...valid, branch: 'K'.repeat(65) },
-      'branch is 65 characters long, above the limit of 64',
+      'branch is 65 code points long, above the limit of 64',
     ],
   ])('rejects %s', (_label, input, reason) => {
     // Act
@@ -255,7 +255,7 @@ describe('validateTransaction', () => {
     [
       'a currency followed by a newline',
       { ...valid, currency: 'USD\n' },
-      'currency must be three uppercase letters (ISO 4217), got "USD\\n"',
+      'currency must be three uppercase letters (ISO 4217), got "USD\\u000a"',
     ],
     [
       'an empty currency',
@@ -349,11 +349,11 @@ describe('validateTransaction', () => {
   it.each([
     ['a number as id', { ...valid, id: 7 }, 'id must be a string, got a number'],
     ['null as id', { ...valid, id: null }, 'id must be a string, got null'],
-    ['an empty id', { ...valid, id: '' }, 'id must be 1 to 128 characters long, got 0'],
+    ['an empty id', { ...valid, id: '' }, 'id must be 1 to 128 code points long, got 0'],
     [
       'an id of 129 characters',
       { ...valid, id: 'i'.repeat(129) },
-      'id must be 1 to 128 characters long, got 129',
+      'id must be 1 to 128 code points long, got 129',
     ],
   ])('rejects %s', (_label, input, reason) => {
     // Act
@@ -426,9 +426,9 @@ describe('validateTransaction', () => {
     const accepted = validateTransaction({ ...valid, branch: 'SPB', amount: -100, id: 'tx-1' }, rules);
 
     // Assess
-    expect(reasonOf(branch)).toBe('branch is 5 characters long, above the limit of 3');
+    expect(reasonOf(branch)).toBe('branch is 5 code points long, above the limit of 3');
     expect(reasonOf(amount)).toBe('amount 100.01 is out of bounds: its absolute value must be at most 100');
-    expect(reasonOf(id)).toBe('id must be 1 to 4 characters long, got 5');
+    expect(reasonOf(id)).toBe('id must be 1 to 4 code points long, got 5');
     expect(accepted).toEqual({
       ok: true,
       value: { branch: 'SPB', currency: 'USD', amountCents: -10_000, id: 'tx-1' },

@@ -1,28 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { encodeMskEvent, type KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
+import type { KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
 import { readFlowTotals, readPositions } from '../../local/totals.js';
 import { useAggregatorOnTestDatabase } from './support/aggregator.js';
+import { HANDLER_TOPIC, handlerEvent, resetHandlerTables } from './support/handler-events.js';
 import { generatedRecords, truthOf } from './support/records.js';
 
-const SOURCE = {
-  eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/test/abc',
-  bootstrapServers: 'b-1:9098',
-};
-const TOPIC = 'transaction';
+const TOPIC = HANDLER_TOPIC;
 
 const fixture = useAggregatorOnTestDatabase({ concurrency: 3 });
 
-function event(records: readonly KafkaRecordSource[]): MSKEvent {
-  return encodeMskEvent(records, SOURCE);
-}
-
-async function resetTables(): Promise<void> {
-  await fixture.database.pool.query(
-    'TRUNCATE applied_batch, transaction_flow, currency_position, rejected_transaction, partition_checkpoint, offset_gap',
-  );
-}
+const event = handlerEvent;
+const resetTables = () => resetHandlerTables(fixture.database.pool);
 
 describe('aggregator handler on a real PostgreSQL', () => {
   it('applies a batch: positions and flow equal the deals, bad records set aside with reason and offset', async () => {

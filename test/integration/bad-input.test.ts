@@ -142,7 +142,7 @@ const MALFORMED: readonly Malformed[] = [
     kind: 'huge branch',
     key: 'bad',
     value: deal({ branch: 'B'.repeat(10_000) }),
-    reason: 'branch is 10000 characters long, above the limit of 64',
+    reason: 'branch is 10000 code points long, above the limit of 64',
   },
   {
     kind: 'invalid UTF-8',
