@@ -1,6 +1,6 @@
 /**
  * Benchmark section 3 (issue 5): the pipeline end to end on this machine. Producers → a real Kafka
- * broker → the ESM emulator → the aggregator handler → a real PostgreSQL, at the highest rate it
+ * broker → the ESM emulator → the aggregator's bundle under the Lambda runtime → a real PostgreSQL, at the highest rate it
  * sustains, and its produce-to-commit latency at 10, 50 and 80 % of that rate, read from what the
  * handler wrote: applied_batch.committed_at and the 5 ms histogram of the records' Kafka timestamps.
  *
@@ -25,11 +25,14 @@ import { migrate } from '../db/migrate.js';
 import { HISTOGRAM_BUCKET_MS } from '../lambda/domain/aggregate.js';
 import { type GeneratedTransaction, TransactionGenerator } from '../lambda/domain/generator.js';
 import { toMessage, totalsKey } from '../lambda/producer/publish.js';
+import { aggregatorFunction } from '../lib/function-definitions.js';
 import { EsmEmulator } from '../local/esm/emulator.js';
 import { createTopic, quietKafkaLogCreator, startKafkaBroker } from '../local/kafka/broker.js';
 import { KAFKA_VERSION } from '../local/kafka/distribution.js';
+import { LocalFunction, type LocalFunctionStats } from '../local/lambda/local-function.js';
 import { startEmbeddedPostgres } from '../local/postgres/embedded.js';
 import { diffTotals, readFlowTotals, readPositions, type Totals } from '../local/totals.js';
+import { descendantsOf as processesBelow } from './proc-stat.js';
 
 // ─── The section's interface, as bench/run.ts calls it ────────────────────────────────────────────
 
@@ -793,17 +796,21 @@ type ConsumerMessage =
       readonly invocations: number;
       readonly retries: number;
       readonly rebalances: number;
+      readonly coldStarts: number;
+      readonly functionErrors: number;
+      readonly functionTimeouts: number;
     }
   | { readonly type: 'error'; readonly message: string };
 
-/** The ESM emulator invoking the aggregator handler, in a process of its own. */
+/** The ESM emulator, in a process of its own, invoking the aggregator under the Lambda runtime (LocalFunction). */
 export class AggregatorConsumer implements StreamingSystem {
   readonly name = 'treasury-stream';
-  readonly cpuRole = 'consumer (ESM emulator + handler)';
+  readonly cpuRole = 'consumer (ESM emulator, Lambda runtime emulators, aggregator functions)';
   readonly batchTable = 'applied_batch';
   private child: ChildProcess | undefined;
   private exited: string | undefined;
   private stopping = false;
+  private tree: { readonly at: number; readonly pids: readonly number[] } | undefined;
 
   constructor(
     private readonly services: BenchServices,
@@ -838,14 +845,23 @@ export class AggregatorConsumer implements StreamingSystem {
     const report = await Promise.race([stopped, sleep(30_000)]);
     if (report?.type === 'stopped') {
       this.log(
-        `consumer: ${report.invocations} invocations, ${report.retries} retries, ${report.rebalances} group joins`,
+        `consumer: ${report.invocations} invocations, ${report.retries} retries, ${report.rebalances} group joins; ` +
+          `aggregator: ${report.coldStarts} cold starts, ${report.functionErrors} errors, ${report.functionTimeouts} timeouts`,
       );
     }
     await stopChild(child, 5_000);
   }
 
+  /** The ESM emulator's process and what it started: the runtime emulators and the functions' processes. */
   processIds(): readonly number[] {
-    return this.child?.pid === undefined ? [] : [this.child.pid];
+    const pid = this.child?.pid;
+    if (pid === undefined) return [];
+    const now = Date.now();
+    // The labeller asks once per process of a reading: the tree is read again at most once a second.
+    if (this.tree === undefined || now - this.tree.at > 1_000) {
+      this.tree = { at: now, pids: [pid, ...processesBelow(pid)] };
+    }
+    return this.tree.pids;
   }
 
   failure(): string | undefined {
@@ -861,14 +877,20 @@ export class AggregatorConsumer implements StreamingSystem {
   }
 }
 
+function functionStats(stats: LocalFunctionStats) {
+  return { coldStarts: stats.coldStarts, functionErrors: stats.errors, functionTimeouts: stats.timeouts };
+}
+
 async function consumerWorker(): Promise<void> {
   const send = (message: ConsumerMessage) => process.send?.(message);
-  // As the local runtime sets them: one connection per partition's concurrent invocation, and the
-  // handler's per-batch log lines and metrics off so they do not cost the measurement.
-  process.env.DATABASE_POOL_SIZE = String(BENCH_PARTITIONS + 1);
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
-  const aggregator = await import('../lambda/aggregator/handler.js');
+  // The aggregator as Lambda runs it: its bundle under the Runtime Interface Emulator and the runtime
+  // client, one execution environment per partition (the mapping's concurrency), configured as the
+  // stack configures it: JSON logs and EMF metrics on, read from its stdout and dropped here.
+  const aggregator = await LocalFunction.create({
+    definition: aggregatorFunction(),
+    localEnvironment: { DATABASE_URL: requiredEnv('DATABASE_URL') },
+    maxConcurrency: BENCH_PARTITIONS,
+  });
   const brokers = requiredEnv('KAFKA_BROKERS').split(',');
   const kafka = new Kafka({
     clientId: 'esm-emulator',
@@ -888,7 +910,7 @@ async function consumerWorker(): Promise<void> {
     bootstrapServers: brokers.join(','),
     limits: { batchSize: BATCH_SIZE, windowMs: WINDOW_MS, maxBytes: MAX_EVENT_BYTES },
     startingPosition: 'TRIM_HORIZON',
-    invoke: (event: MSKEvent) => aggregator.handler(event),
+    invoke: (event: MSKEvent) => aggregator.invoke(event),
     onRetry: (info) =>
       send({
         type: 'retry',
@@ -899,12 +921,14 @@ async function consumerWorker(): Promise<void> {
     if (message.type !== 'stop') return;
     void (async () => {
       await emulator.stop();
-      await aggregator.closeConnections();
-      send({ type: 'stopped', ...emulator.stats });
+      await aggregator.stop();
+      send({ type: 'stopped', ...emulator.stats, ...functionStats(aggregator.stats) });
       process.exit(0);
     })();
   });
-  process.on('disconnect', () => process.exit(1));
+  process.on('disconnect', () => {
+    void aggregator.stop().finally(() => process.exit(1));
+  });
   send({ type: 'starting', at: Date.now() });
   await emulator.start();
 }
@@ -1333,7 +1357,7 @@ function endToEndMarkdown(m: SystemMeasurement, quick: boolean): string {
   return [
     `### End to end, locally${quick ? ' (quick run: short steps, indicative only)' : ''}`,
     '',
-    `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch, so partition 0 gets half the records) → ESM emulator (batch size ${formatCount(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, 6 MB) → aggregator handler → PostgreSQL. ` +
+    `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch, so partition 0 gets half the records) → ESM emulator (batch size ${formatCount(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, 6 MB) → the aggregator's bundle under the Lambda Runtime Interface Emulator and aws-lambda-ric, one execution environment per partition, logs and metrics on as in AWS → PostgreSQL. ` +
       `${m.plan.producers} producer processes (kafkajs, idempotent, gzip, ≤ ${formatCount(MAX_RECORDS_PER_SEND)} records a request, a request every ${PRODUCER_TICK_MS} ms), the consumer in a process of its own. ` +
       "Latency is produce → commit per record: applied_batch.committed_at − the record's Kafka timestamp, from the 5 ms histogram the handler writes with each batch (a record counts from its bucket's start, so up to 5 ms high). " +
       `The rate is the highest step, offered at a constant rate by the producers, that the pipeline held: everything committed, the age of each batch's oldest record at its commit flat across the step (a least-squares line; growth ≤ 5 % of the step or half a window) and its median ≤ ${formatCount(MAX_MEDIAN_OLDEST_AGE_MS)} ms (two windows and a second).`,

@@ -10,6 +10,7 @@ import { decodeMskEvent, encodeMskEvent, type KafkaRecord } from '../lambda/doma
 import { decodeTransaction } from '../lambda/domain/transaction.js';
 import { toMessage } from '../lambda/producer/publish.js';
 import { type ChartPanel, type MeasuredSection, markdownTable, type SectionOptions } from './report.js';
+import { runRuntimeSection } from './runtime-section.js';
 import { atLeast, formatMillions, formatNumber, formatSummary, type Summary, summarize } from './stats.js';
 
 export const RECORDS_PER_EVENT = 10_000;
@@ -297,16 +298,19 @@ export async function runHandlerSection(options: SectionOptions): Promise<Measur
       target: { value: TARGET_RECORDS_PER_CORE_SECOND, label: 'target 3 M/s' },
     },
   ];
+  // The same path as the function pays for it under Lambda's runtime (bench/runtime-section.ts).
+  const runtime = await runRuntimeSection(options, (RECORDS_PER_EVENT * 1000) / handlerCpu.median);
   return {
-    markdown,
+    markdown: `${markdown}\n\n${runtime.markdown}`,
     figures: {
       handlerRecordsPerCpuSecond: Math.round(handlerCpu.median),
       naiveRecordsPerCpuSecond: Math.round(naiveCpu.median),
       handlerToNaiveRatio: Number(ratio.median.toFixed(2)),
+      ...runtime.figures,
     },
-    checks,
-    panels,
-    failures,
+    checks: [...checks, ...runtime.checks],
+    panels: [...panels, ...runtime.panels],
+    failures: [...failures, ...runtime.failures],
   };
 }
 
