@@ -1,6 +1,10 @@
 import type { FunctionDefinition } from '../../lib/function-definitions.js';
 import { bundleFunction } from './bundle.js';
 import { ExecutionEnvironment, FunctionError, FunctionTimeoutError } from './execution-environment.js';
+
+// The errorType the emulator answers when the runtime process exited during an invocation.
+const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
+
 import type { FunctionOutputLine } from './function-output.js';
 import { ensureRuntimeEmulator } from './runtime-emulator.js';
 
@@ -18,7 +22,7 @@ export interface LocalFunctionOptions {
 
 export interface LocalFunctionStats {
   invocations: number;
-  /** Environments started: the first of each, and each that replaced one that exited. */
+  /** Runtimes started: each environment's first, and each after a timeout or a runtime that exited. */
   coldStarts: number;
   errors: number;
   timeouts: number;
@@ -64,8 +68,15 @@ export class LocalFunction {
     try {
       return await environment.invoke(payload);
     } catch (error) {
-      if (error instanceof FunctionTimeoutError) this.stats.timeouts++;
-      else if (error instanceof FunctionError) this.stats.errors++;
+      // After a timeout or a runtime that exited, the emulator starts the runtime again on the next
+      // invocation, as Lambda does: that one is cold.
+      if (error instanceof FunctionTimeoutError) {
+        this.stats.timeouts++;
+        this.stats.coldStarts++;
+      } else if (error instanceof FunctionError) {
+        this.stats.errors++;
+        if (error.errorType === RUNTIME_EXIT_ERROR) this.stats.coldStarts++;
+      }
       throw error;
     } finally {
       this.leased.delete(environment);
