@@ -210,6 +210,11 @@ function serverProperties(files: BrokerFiles, { port, controllerPort }: BrokerPo
     'transaction.state.log.replication.factor=1',
     'transaction.state.log.min.isr=1',
     'min.insync.replicas=1',
+    // The group and transaction coordinators' topics are created on first use with 50 partitions each
+    // by default; on a loaded 2-core machine loading them took long enough that new consumer groups
+    // were answered NOT_COORDINATOR until kafkajs gave up. Three each load at once.
+    'offsets.topic.num.partitions=3',
+    'transaction.state.log.num.partitions=3',
     // Consumers in tests join alone; waiting 3 s for more members only slows them down.
     'group.initial.rebalance.delay.ms=0',
     'num.partitions=3',
