@@ -32,11 +32,17 @@ export class FunctionTimeoutError extends Error {
   }
 }
 
+export interface RuntimeBinaries {
+  readonly emulator: string;
+  readonly node: string;
+}
+
 export interface ExecutionEnvironmentOptions {
   readonly definition: FunctionDefinition;
   /** The bundle's folder (LAMBDA_TASK_ROOT). */
   readonly taskRoot: string;
-  readonly rieBinary: string;
+  /** The Runtime Interface Emulator's binary and the Node.js the runtime client runs on. */
+  readonly binaries: RuntimeBinaries;
   /** Local counterparts of what only AWS has: DATABASE_URL for the secret, KAFKA_BROKERS for the cluster. */
   readonly localEnvironment: Readonly<Record<string, string>>;
   readonly onOutput: (line: FunctionOutputLine) => void;
@@ -140,14 +146,14 @@ export class ExecutionEnvironment {
       SUPERVISOR,
       [
         String(process.pid),
-        options.rieBinary,
+        options.binaries.emulator,
         '--log-level',
         'warn',
         '--runtime-api-address',
         `127.0.0.1:${runtimeApiPort}`,
         '--runtime-interface-emulator-address',
         `127.0.0.1:${port}`,
-        process.execPath,
+        options.binaries.node,
         ...runtimeNodeFlags(definition.memoryMiB),
         RUNTIME_CLIENT,
         LAMBDA_HANDLER,

@@ -1,6 +1,12 @@
 import type { FunctionDefinition } from '../../lib/function-definitions.js';
 import { bundleFunction } from './bundle.js';
-import { ExecutionEnvironment, FunctionError, FunctionTimeoutError } from './execution-environment.js';
+import {
+  ExecutionEnvironment,
+  FunctionError,
+  FunctionTimeoutError,
+  type RuntimeBinaries,
+} from './execution-environment.js';
+import { ensureFunctionNode } from './function-node.js';
 
 // The errorType the emulator answers when the runtime process exited during an invocation.
 const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
@@ -46,15 +52,16 @@ export class LocalFunction {
   private constructor(
     private readonly options: LocalFunctionOptions,
     private readonly taskRoot: string,
-    private readonly rieBinary: string,
+    private readonly binaries: RuntimeBinaries,
   ) {}
 
   static async create(options: LocalFunctionOptions): Promise<LocalFunction> {
-    const [taskRoot, rieBinary] = await Promise.all([
+    const [taskRoot, emulator, node] = await Promise.all([
       bundleFunction(options.definition, options.bundleDir),
       ensureRuntimeEmulator(options.log),
+      ensureFunctionNode(options.log),
     ]);
-    return new LocalFunction(options, taskRoot, rieBinary);
+    return new LocalFunction(options, taskRoot, { emulator, node });
   }
 
   get name(): string {
@@ -119,7 +126,7 @@ export class LocalFunction {
       const environment = await ExecutionEnvironment.start({
         definition: this.options.definition,
         taskRoot: this.taskRoot,
-        rieBinary: this.rieBinary,
+        binaries: this.binaries,
         localEnvironment: this.options.localEnvironment,
         onOutput: this.options.onOutput ?? (() => undefined),
       });
