@@ -3,6 +3,7 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
+import { AGGREGATOR_METRIC } from '../lib/observability-metrics.js';
 import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
@@ -76,8 +77,8 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   const onOutput = (functionName: string, line: FunctionOutputLine) => {
     runLog.write(functionName, line);
     if (functionName === 'aggregator' && line.kind === 'metrics') {
-      counters.applied += emfValue(line.document, 'RecordsApplied') ?? 0;
-      counters.rejected += emfValue(line.document, 'RecordsRejected') ?? 0;
+      counters.applied += emfValue(line.document, AGGREGATOR_METRIC.applied) ?? 0;
+      counters.rejected += emfValue(line.document, AGGREGATOR_METRIC.rejected) ?? 0;
     }
   };
   const functionSettings = {
