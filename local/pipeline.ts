@@ -71,6 +71,21 @@ async function positionOf(
   return { inTopic, lag: perPartition.reduce((sum, p) => sum + p.lag, 0), perPartition };
 }
 
+/**
+ * A group's first offsets request on a new broker can meet its coordinator still loading
+ * (NOT_COORDINATOR, retriable), which kafkajs' admin does not retry: retry it here, for a few seconds.
+ */
+async function whileCoordinatorLoads<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 /** Runs producer → broker → ESM emulator → aggregator → PostgreSQL; resolves to the exit code. */
 export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { print } = options;
@@ -174,7 +189,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
 
   const startedAt = Date.now();
   let previous: StatusSnapshot | undefined;
-  const initial = await positionOf(admin, emulator);
+  const initial = await whileCoordinatorLoads(() => positionOf(admin, emulator));
   const snapshot = async (): Promise<StatusSnapshot> => {
     const position = await positionOf(admin, emulator).catch(() => undefined);
     return {
