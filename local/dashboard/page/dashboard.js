@@ -4,7 +4,9 @@
 
 // The last 15 minutes, as the console's live view: CloudWatch's 1-minute periods make a few points.
 const WINDOW_SECONDS = 15 * 60;
-const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+// Compact figures (12K, 3.4M); a billion shows as G, so that the storage axis does not read as bytes.
+const compactFormat = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+const compact = { format: (v) => compactFormat.format(v).replace(/B$/, 'G') };
 const COLORS = ['#0073bb', '#ec7211', '#1d8102', '#d13212', '#8456ce', '#687078'];
 const charts = new Map();
 let snapshots = 0;
