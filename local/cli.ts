@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_DASHBOARD_PORT } from './dashboard/server.js';
 import { numberFlag } from './flags.js';
 import { runPipeline } from './pipeline.js';
 
@@ -10,6 +11,8 @@ const usage = `npm start -- [options]
   --group <id>       consumer group of the emulated mapping (default treasury-stream-aggregator)
   --no-produce       run only the consumer side
   --quiet            print only the summary
+  --dashboard-port <n>  port of the local dashboard on 127.0.0.1 (default ${DEFAULT_DASHBOARD_PORT}; 0: any free port)
+  --no-dashboard     serve no dashboard
   --in-process       call the handlers in this process (for a debugger) instead of running their bundles
                      under the Lambda Runtime Interface Emulator and aws-lambda-ric
 Environment: KAFKA_BROKERS uses that cluster instead of an embedded broker; DATABASE_URL uses that database
@@ -26,6 +29,8 @@ async function main(): Promise<number> {
       'no-produce': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'in-process': { type: 'boolean', default: false },
+      'dashboard-port': { type: 'string' },
+      'no-dashboard': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -43,6 +48,9 @@ async function main(): Promise<number> {
     produce: !values['no-produce'],
     quiet: values.quiet,
     inProcess: values['in-process'],
+    dashboardPort: values['no-dashboard']
+      ? undefined
+      : Math.floor(numberFlag('dashboard-port', values['dashboard-port'], DEFAULT_DASHBOARD_PORT, 0, 65_535)),
     print: (line) => console.log(line),
   });
 }

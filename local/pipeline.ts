@@ -3,7 +3,9 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
+import { AGGREGATOR_METRIC } from '../lib/observability-metrics.js';
 import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
+import { startDashboard } from './dashboard/server.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
 import {
@@ -29,6 +31,8 @@ export interface PipelineOptions {
   /** Call the handlers in this process instead of running them under the Lambda runtime emulator. */
   readonly inProcess: boolean;
   readonly print: (line: string) => void;
+  /** The local dashboard's port (0: any free one); undefined serves no dashboard. */
+  readonly dashboardPort: number | undefined;
 }
 
 // The schedule in AWS fires the producer once a minute; so does the local runtime.
@@ -50,34 +54,67 @@ function faultFromEnv(): ((point: FaultPoint, invocation: number) => void) | und
 }
 
 /** Records in the topic (the sum of the partitions' end offsets) and the group's lag behind them. */
-async function positionOf(admin: Admin, emulator: EsmEmulator): Promise<{ inTopic: number; lag: number }> {
+async function positionOf(
+  admin: Admin,
+  emulator: EsmEmulator,
+): Promise<{ inTopic: number; lag: number; perPartition: { partition: number; lag: number }[] }> {
   const [ends, committed] = await Promise.all([
     admin.fetchTopicOffsets(TOPIC),
     emulator.committedOffsets(admin),
   ]);
-  let lag = 0;
   let inTopic = 0;
-  for (const end of ends) {
+  const perPartition = ends.map((end) => {
     const next = committed.get(end.partition) ?? -1;
-    lag += Number(end.high) - (next >= 0 ? next : Number(end.low));
     inTopic += Number(end.high);
+    return { partition: end.partition, lag: Number(end.high) - (next >= 0 ? next : Number(end.low)) };
+  });
+  return { inTopic, lag: perPartition.reduce((sum, p) => sum + p.lag, 0), perPartition };
+}
+
+/**
+ * A group's first offsets request on a new broker can meet its coordinator still loading
+ * (NOT_COORDINATOR, retriable), which kafkajs' admin does not retry: retry it here, for a few seconds.
+ */
+async function whileCoordinatorLoads<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || attempt >= 40) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
-  return { inTopic, lag };
 }
 
 /** Runs producer → broker → ESM emulator → aggregator → PostgreSQL; resolves to the exit code. */
 export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { print } = options;
-  const services = await startLocalServices(print, options.quiet ? () => undefined : print);
   const runLog = await openRunLog();
   print(`function and library logs: ${runLog.path}`);
+  // The broker's own log (its bootstrap WARN lines) is nothing a user acts on: it goes to the run log.
+  const services = await startLocalServices(print, (line) => runLog.writeText('kafka', line)).catch(
+    async (error: unknown) => {
+      await runLog.close();
+      throw error;
+    },
+  );
+  const dashboard =
+    options.dashboardPort === undefined
+      ? undefined
+      : await startDashboard({
+          port: options.dashboardPort,
+          databaseUrl: services.databaseUrl,
+          brokerDataDir: services.brokerDataDir,
+        });
+  if (dashboard) print(`dashboard: ${dashboard.url}`);
   const counters = { produced: 0, applied: 0, rejected: 0, batches: 0 };
   // As CloudWatch gets them: the aggregator's EMF lines count what was applied and rejected.
   const onOutput = (functionName: string, line: FunctionOutputLine) => {
     runLog.write(functionName, line);
+    dashboard?.collector.onOutput(functionName, line);
     if (functionName === 'aggregator' && line.kind === 'metrics') {
-      counters.applied += emfValue(line.document, 'RecordsApplied') ?? 0;
-      counters.rejected += emfValue(line.document, 'RecordsRejected') ?? 0;
+      counters.applied += emfValue(line.document, AGGREGATOR_METRIC.applied) ?? 0;
+      counters.rejected += emfValue(line.document, AGGREGATOR_METRIC.rejected) ?? 0;
     }
   };
   const functionSettings = {
@@ -129,6 +166,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     startingPosition: 'TRIM_HORIZON',
     invoke: (event: MSKEvent) => functions.invokeAggregator(event),
     onInvocation: (info) => {
+      dashboard?.collector.onInvocation(info);
       const report = info.result as BatchSummary;
       if (functions.mode === 'in-process') {
         counters.applied += report.applied;
@@ -137,18 +175,21 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       counters.batches++;
       if (!options.quiet) print(formatBatchTable(info.partition, info.fromOffset, info.toOffset, report));
     },
-    onRetry: (info) =>
+    onRetry: (info) => {
+      dashboard?.collector.onRetry(info);
       print(
         `batch of partition ${info.partition} from offset ${info.fromOffset} failed (attempt ${info.attempt}): ` +
           `${(info.error as Error).message}; retrying in ${info.delayMs} ms`,
-      ),
+      );
+    },
     onFault: faultFromEnv(),
   });
   await emulator.start();
+  dashboard?.collector.watchLag(async () => (await positionOf(admin, emulator)).perPartition);
 
   const startedAt = Date.now();
   let previous: StatusSnapshot | undefined;
-  const initial = await positionOf(admin, emulator);
+  const initial = await whileCoordinatorLoads(() => positionOf(admin, emulator));
   const snapshot = async (): Promise<StatusSnapshot> => {
     const position = await positionOf(admin, emulator).catch(() => undefined);
     return {
@@ -247,6 +288,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     }
   } finally {
     clearInterval(statusTimer);
+    await dashboard?.stop();
     await admin.disconnect().catch(() => undefined);
     await functions.stop();
     await services.stop();

@@ -10,12 +10,14 @@ export interface RunLog {
   readonly path: string;
   /** One JSON line: which function, what kind of line, and the line itself. */
   write(source: string, line: FunctionOutputLine): void;
+  /** A library's or a service's own text line (the broker's log), kept off the terminal. */
+  writeText(source: string, text: string): void;
   close(): Promise<void>;
 }
 
 /**
  * The run's log file under .cache/logs/: everything the functions printed (their JSON logs, EMF
- * metrics, the emulator's platform lines), one JSON line each, so that the terminal shows only what
+ * metrics, the emulator's platform lines) and the broker's log, one JSON line each, so that the terminal shows only what
  * a user acts on and nothing is lost.
  */
 export async function openRunLog(): Promise<RunLog> {
@@ -26,6 +28,9 @@ export async function openRunLog(): Promise<RunLog> {
     path,
     write: (source, line) => {
       stream.write(`${JSON.stringify({ source, ...line })}\n`);
+    },
+    writeText: (source, text) => {
+      stream.write(`${JSON.stringify({ source, kind: 'text', text })}\n`);
     },
     close: () => new Promise<void>((resolve) => stream.end(resolve)),
   };

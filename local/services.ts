@@ -16,6 +16,8 @@ export interface LocalServices {
   /** True when the broker was started for this run (so its topic holds only this run's records). */
   readonly embeddedKafka: boolean;
   readonly embeddedPostgres: boolean;
+  /** The embedded broker's data folder (undefined for KAFKA_BROKERS): the local dashboard's broker disk. */
+  readonly brokerDataDir: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startLocalServices(
       givenBrokers
         ? Promise.resolve({
             brokers: givenBrokers.split(',').map((b) => b.trim()),
+            dataDir: undefined,
             stop: async () => undefined,
           })
         : startKafkaBroker({ log: brokerLog }),
@@ -73,6 +76,7 @@ export async function startLocalServices(
       databaseUrl: database.url,
       embeddedKafka: !givenBrokers,
       embeddedPostgres: !givenDatabase,
+      brokerDataDir: kafka.dataDir,
       stop,
     };
   } catch (error) {

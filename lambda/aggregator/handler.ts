@@ -2,6 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MSKEvent } from 'aws-lambda';
 import type pg from 'pg';
+import {
+  AGGREGATOR_METRIC,
+  DEFAULT_METRICS_NAMESPACE,
+  SERVICE_NAME,
+} from '../../lib/observability-metrics.js';
 import { createPool, readDatabaseSource } from '../adapters/database.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { type BatchSummary, summarizeBatch } from './batch-summary.js';
@@ -9,10 +14,10 @@ import { processBatch } from './process-batch.js';
 
 // Configuration is read once per container; a missing setting fails the cold start with its name.
 const databaseSource = readDatabaseSource(process.env);
-const logger = new Logger({ serviceName: 'aggregator' });
+const logger = new Logger({ serviceName: SERVICE_NAME.aggregator });
 const metrics = new Metrics({
-  namespace: process.env.METRICS_NAMESPACE ?? 'TreasuryStream',
-  serviceName: 'aggregator',
+  namespace: process.env.METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
+  serviceName: SERVICE_NAME.aggregator,
 });
 
 let pool: Promise<pg.Pool> | undefined;
@@ -43,10 +48,10 @@ function forgetCredentialsIfRejected(error: unknown): void {
 export async function handler(event: MSKEvent): Promise<BatchSummary> {
   try {
     const report = await processBatch(event, new PostgresPositionStore(await connection()));
-    metrics.addMetric('RecordsReceived', MetricUnit.Count, report.received);
-    metrics.addMetric('RecordsApplied', MetricUnit.Count, report.applied);
-    metrics.addMetric('RecordsRejected', MetricUnit.Count, report.rejected);
-    metrics.addMetric('RecordsSkippedAsRedelivered', MetricUnit.Count, report.skipped);
+    metrics.addMetric(AGGREGATOR_METRIC.received, MetricUnit.Count, report.received);
+    metrics.addMetric(AGGREGATOR_METRIC.applied, MetricUnit.Count, report.applied);
+    metrics.addMetric(AGGREGATOR_METRIC.rejected, MetricUnit.Count, report.rejected);
+    metrics.addMetric(AGGREGATOR_METRIC.skippedAsRedelivered, MetricUnit.Count, report.skipped);
     logger.info('batch committed', {
       batchId: report.batchId,
       received: report.received,
@@ -58,7 +63,7 @@ export async function handler(event: MSKEvent): Promise<BatchSummary> {
     return summarizeBatch(report);
   } catch (error) {
     forgetCredentialsIfRejected(error);
-    metrics.addMetric('BatchesFailed', MetricUnit.Count, 1);
+    metrics.addMetric(AGGREGATOR_METRIC.batchesFailed, MetricUnit.Count, 1);
     logger.error('batch not committed; the event source mapping will retry it', error as Error);
     throw error;
   } finally {

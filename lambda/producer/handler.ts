@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Producer } from 'kafkajs';
+import { DEALS_SENT_LOG, SERVICE_NAME } from '../../lib/observability-metrics.js';
 import { integerEnv, numberEnv, optionalEnv } from '../adapters/env.js';
 import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
 import { TransactionGenerator } from '../domain/generator.js';
@@ -12,7 +13,7 @@ const topic = optionalEnv(process.env, 'TOPIC') ?? 'transaction';
 const ratePerSecond = numberEnv(process.env, 'RATE_PER_SECOND', 100, 0.1, 1_000_000);
 // The schedule fires once a minute, so by default one invocation covers its minute.
 const durationSeconds = integerEnv(process.env, 'DURATION_SECONDS', 60, 1, 900);
-const logger = new Logger({ serviceName: 'producer' });
+const logger = new Logger({ serviceName: SERVICE_NAME.producer });
 const partitioner = new CountingPartitioner();
 
 const producer = new CachedConnection<Producer>(async () => {
@@ -84,9 +85,9 @@ export async function handler(
     publishAtRate(connected, { ...run, generator }, partitioner),
   );
   const summary = summarize(report);
-  logger.info('deals sent', {
+  logger.info(DEALS_SENT_LOG.message, {
     topic,
-    sent: summary.sent,
+    [DEALS_SENT_LOG.countField]: summary.sent,
     elapsedMs: summary.elapsedMs,
     partitions: summary.partitions,
   });

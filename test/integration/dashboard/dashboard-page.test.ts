@@ -1,0 +1,100 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runScript, type ScriptRun } from '../../../local/child-process.js';
+import { freePort } from '../../../local/postgres/embedded.js';
+import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
+
+/** Debian's chromium, which .ci/run installs; CHROMIUM names another. */
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOT_DIR = fileURLToPath(new URL('../../../.cache/dashboard/', import.meta.url));
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase(inject('databaseUrl'));
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe("npm start's dashboard in a real browser", () => {
+  it('shows every widget with data, live, and the position board equal to currency_position', async () => {
+    // Prepare: npm start's program on this test's database and topic on the shared broker (whose data
+    // folder it does not know: the broker disk widget then says so), the page on a free port.
+    const port = await freePort();
+    const run: Promise<ScriptRun> = runScript(
+      'local/cli.ts',
+      ['--duration', '12', '--rate', '50', '--quiet', '--dashboard-port', String(port)],
+      {
+        env: { DATABASE_URL: database.url, KAFKA_BROKERS: inject('kafkaBrokers'), TOPIC: uniqueTopic() },
+        timeoutMs: 170_000,
+      },
+    );
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      const pageErrors: string[] = [];
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      // Act: open the page as soon as it is served, and stay until the run's last snapshot.
+      for (;;) {
+        const opened = await page.goto(`http://127.0.0.1:${port}/`).then(
+          () => true,
+          () => false,
+        );
+        if (opened) break;
+        const exited = await Promise.race([
+          run.then(() => true),
+          new Promise((r) => setTimeout(r, 500, false)),
+        ]);
+        if (exited) throw new Error(`npm start ended before serving the page:\n${(await run).output}`);
+      }
+      const result = await run;
+      expect(result.code, result.output).toBe(0);
+      // The run's last snapshot, sent after its last commit, and so after the totals were checked.
+      await page.waitForSelector('body[data-final="true"]', { timeout: 10_000 });
+      await mkdir(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: `${SCREENSHOT_DIR}dashboard.png`, fullPage: true });
+
+      // Assess
+      expect(pageErrors).toEqual([]);
+      expect(Number(await page.getAttribute('body', 'data-snapshots'))).toBeGreaterThan(2);
+      const widgets = await page.$$eval('[data-widget]', (cards) =>
+        cards.map((card) => ({
+          title: card.getAttribute('data-widget'),
+          awsOnly: card.getAttribute('data-aws-only') === 'true',
+          localSeries: Number(card.getAttribute('data-local-series')),
+          seriesWithData: Number(card.getAttribute('data-series-with-data')),
+        })),
+      );
+      expect(widgets).toHaveLength(10);
+      expect(widgets.filter((w) => w.awsOnly).map((w) => w.title)).toEqual([
+        'Database CPU (%)',
+        'Broker CPU, user + system (%)',
+        'Broker data disk used (%)',
+      ]);
+      for (const widget of widgets.filter((w) => !w.awsOnly)) {
+        expect(widget.seriesWithData, widget.title ?? '').toBeGreaterThan(0);
+      }
+      const board = await page.$$eval('#positions tbody tr[data-branch]', (rows) =>
+        rows.map((row) => ({
+          branch: row.getAttribute('data-branch'),
+          currency: row.getAttribute('data-currency'),
+          netAmount: row.getAttribute('data-net-amount'),
+          txCount: row.getAttribute('data-tx-count'),
+        })),
+      );
+      const positions = await database.pool.query(
+        `SELECT branch_name AS branch, currency_code AS currency, net_amount::text AS "netAmount",
+                tx_count::text AS "txCount" FROM currency_position ORDER BY branch_name, currency_code`,
+      );
+      expect(positions.rows.length).toBeGreaterThan(0);
+      expect(board).toEqual(positions.rows);
+      const batchRows = await page.$$eval('#batches tbody tr', (rows) => rows.length);
+      expect(batchRows).toBeGreaterThan(0);
+    } finally {
+      await browser.close();
+      await run.catch(() => undefined);
+    }
+  });
+});
