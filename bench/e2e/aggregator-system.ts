@@ -65,7 +65,7 @@ export class AggregatorConsumer implements StreamingSystem {
     const report = await Promise.race([
       stopped.catch(() => undefined),
       new Promise<undefined>((resolve) => {
-        timer = setTimeout(resolve, STOP_REPORT_MS);
+        timer = setTimeout(() => resolve(undefined), STOP_REPORT_MS);
       }),
     ]);
     clearTimeout(timer);

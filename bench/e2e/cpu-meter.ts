@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { CLOCK_TICKS_PER_SECOND, parseProcStat, type ProcStat } from '../proc-stat.js';
+import { CLOCK_TICKS_PER_SECOND, type ProcStat, parseProcStat } from '../proc-stat.js';
 
 /** The role under which the CPU of everything else on the machine is reported. */
 export const OTHER_WORK = 'work outside the benchmark';
@@ -60,7 +60,10 @@ function read(): Reading {
  * `root` and every process below it in one reading of the process table. One pass over the table:
  * cheaper than bench/proc-stat.ts's children files when the whole table is read anyway.
  */
-export function descendantsIn(root: number, processes: ReadonlyMap<number, { readonly ppid: number }>): Set<number> {
+export function descendantsIn(
+  root: number,
+  processes: ReadonlyMap<number, { readonly ppid: number }>,
+): Set<number> {
   const children = new Map<number, number[]>();
   for (const [pid, info] of processes) {
     const siblings = children.get(info.ppid) ?? [];

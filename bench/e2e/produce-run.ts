@@ -37,7 +37,8 @@ export async function produceRun(
     await producer.send({ topic, compression: CompressionTypes.GZIP, messages: deals.map(toMessage) });
     for (const deal of deals) {
       const cents = toCents(deal.amount);
-      if (cents === undefined) throw new Error(`the generator made an amount of no exact cents: ${deal.amount}`);
+      if (cents === undefined)
+        throw new Error(`the generator made an amount of no exact cents: ${deal.amount}`);
       const key = totalsKey(deal.branch, deal.currency);
       const entry = totals.get(key) ?? { cents: 0n, count: 0 };
       entry.cents += BigInt(cents);

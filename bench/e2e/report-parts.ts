@@ -10,7 +10,6 @@ import { markdownTable } from '../report/markdown.js';
 import { formatNumber } from '../report/stats.js';
 import { formatCpu, OTHER_WORK } from './cpu-meter.js';
 import { BUSY_MACHINE_SHARE, formatMs, type PhaseResult, type SystemMeasurement } from './harness.js';
-import { WINDOW_MS } from './plan.js';
 import {
   BRACKET_RATIO,
   cpuMsPerThousand,

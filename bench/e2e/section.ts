@@ -79,7 +79,11 @@ export function endToEndChecks(m: SystemMeasurement): TargetCheck[] {
   ];
 }
 
-export function endToEndMarkdown(m: SystemMeasurement, checks: readonly TargetCheck[], quick: boolean): string {
+export function endToEndMarkdown(
+  m: SystemMeasurement,
+  checks: readonly TargetCheck[],
+  quick: boolean,
+): string {
   const cost = consumerCost(m);
   const eighty = latencyAt(m, 0.8);
   return [

@@ -66,7 +66,11 @@ export interface ConsumerWorkerEnv {
 }
 
 export function producerWorkerEnv(env: ProducerWorkerEnv): Record<string, string> {
-  return { KAFKA_BROKERS: env.brokers.join(','), BENCH_TOPIC: env.topic, BENCH_PRODUCER_INDEX: String(env.index) };
+  return {
+    KAFKA_BROKERS: env.brokers.join(','),
+    BENCH_TOPIC: env.topic,
+    BENCH_PRODUCER_INDEX: String(env.index),
+  };
 }
 
 export function readProducerWorkerEnv(env: NodeJS.ProcessEnv): ProducerWorkerEnv {

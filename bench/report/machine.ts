@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import type { MachineInfo } from './report.js';
+import type { MachineInfo } from './markdown.js';
 
 /** The CPU model as /proc/cpuinfo names it; os.cpus() when that file is not there (not Linux). */
 export function cpuModelOf(cpuinfo: string | undefined, fallback: string): string {

@@ -132,4 +132,3 @@ export function renderReport(input: ReportInput): string {
 function formatFigure(value: number): string {
   return Number.isInteger(value) ? formatNumber(value) : formatNumber(value, 2);
 }
-

@@ -6,18 +6,18 @@
  */
 import type { MSKEvent } from 'aws-lambda';
 import pg from 'pg';
-import { migrate } from '../db/migrate.js';
-import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
+import { migrate } from '../../db/migrate.js';
+import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import {
   aggregatorFunction,
   FUNCTION_NODE_OPTIONS,
   type FunctionDefinition,
-} from '../lib/function-definitions.js';
-import { LocalFunction } from '../local/lambda/local-function.js';
-import { type LocalPostgres, startEmbeddedPostgres } from '../local/postgres/embedded.js';
-import { producerEvents, RECORDS_PER_EVENT } from './handler.js';
-import { CLOCK_TICKS_PER_SECOND, cpuMillisBetween, readProcStat, runtimeProcesses } from './proc-stat.js';
-import { type Summary, summarize } from './stats.js';
+} from '../../lib/function-definitions.js';
+import { LocalFunction } from '../../local/lambda/local-function.js';
+import { type LocalPostgres, startEmbeddedPostgres } from '../../local/postgres/embedded.js';
+import { producerEvents, RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
+import { CLOCK_TICKS_PER_SECOND, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
+import { type Summary, summarize } from '../report/stats.js';
 
 /** An event of the same records at fresh offsets: the checkpoint would skip a repeated one. */
 export function eventAtOffset(base: MSKEvent, firstOffset: number): MSKEvent {
@@ -41,7 +41,7 @@ export interface RuntimeRunOptions {
   readonly onMeasuring?: (runtimePid: number) => void;
   readonly onMeasured?: (runtimePid: number) => Promise<void>;
   readonly log: (line: string) => void;
-  /** The function to run: the aggregator, or the floor (bench/runtime-floor-handler.ts). @default aggregator */
+  /** The function to run: the aggregator, or the floor (bench/runtime/floor-handler.ts). @default aggregator */
   readonly floor?: boolean;
 }
 
@@ -59,7 +59,7 @@ export interface RuntimeRunResult {
 
 /** The aggregator's definition with the floor's entry point: same memory, flags, bundling. */
 export function runtimeFloorFunction(): FunctionDefinition {
-  return { ...aggregatorFunction(), name: 'runtime-floor', entry: 'bench/runtime-floor-handler.ts' };
+  return { ...aggregatorFunction(), name: 'runtime-floor', entry: 'bench/runtime/floor-handler.ts' };
 }
 
 /** A database for the benchmark: embedded PostgreSQL with the project's migrations. */

@@ -9,9 +9,9 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { CpuProfile, SelfTime } from './profile.js';
+import type { CpuProfile, SelfTime } from '../profile/cpu-profile.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** What the preload runs in the function's process; plain JavaScript, no dependency. */
 export function preloadSource(profilePath: string, samplingMicros: number): string {

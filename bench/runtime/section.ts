@@ -7,24 +7,25 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RECORDS_PER_EVENT } from './handler.js';
-import type { ChartPanel, MeasuredSection, SectionOptions, TargetCheck } from './report.js';
-import { markdownTable } from './report.js';
+import { RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
+import type { ChartPanel } from '../report/chart.js';
+import { markdownTable } from '../report/markdown.js';
+import type { MeasuredSection, SectionOptions, TargetCheck } from '../report/section.js';
+import { atLeast, formatMillions, formatNumber, formatSummary, type Summary } from '../report/stats.js';
 import {
   measureRuntimeInvocations,
   type RuntimeRunOptions,
   type RuntimeRunResult,
   startBenchDatabase,
-} from './runtime-invocation.js';
+} from './invocation.js';
 import {
   type RuntimeProfileSummary,
   runtimeProfiler,
   sourceMapLocator,
   summarizeRuntimeProfile,
-} from './runtime-profile.js';
-import { atLeast, formatMillions, formatNumber, formatSummary, type Summary } from './stats.js';
+} from './profile.js';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TARGET_RECORDS_PER_CPU_SECOND = 1_000_000;
 
 /**
@@ -72,7 +73,7 @@ function findings(aggregatorMs: number, floorMs: number, tunedMs: number): strin
 
 The shares below are from \`perf record -g -p <runtime pid>\` (with \`--perf-basic-prof\` in NODE_OPTIONS)
 over 60 invocations of the floor and of the aggregator, taken while this section was written, beside
-the inspector profile above; other work shared the machine, so they are approximate.
+the inspector profile above; so they are approximate.
 
 - **The runtime client alone costs ${ms(floorMs)} per 10,000-record event here** (the floor row),
   ${floorMs > 10 ? 'more than' : 'against'} the 10 ms the target allows for everything. Of the floor's samples: the native client

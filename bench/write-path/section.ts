@@ -1,24 +1,22 @@
 /**
- * 2. The database write path: statements, round trips and rows per batch, and batches per second,
- * against a real (embedded) PostgreSQL with the project's migrations.
+ * Section 2: the database write path. Statements, round trips and rows per batch, and batches per
+ * second, against a real (embedded) PostgreSQL with the project's migrations.
  */
 import pg from 'pg';
-import { migrate } from '../db/migrate.js';
-import { PostgresPositionStore } from '../lambda/adapters/postgres-position-store.js';
-import { processBatch } from '../lambda/aggregator/process-batch.js';
-import { aggregateBatch, type BatchAggregate } from '../lambda/domain/aggregate.js';
-import { DEFAULT_BRANCHES, DEFAULT_CURRENCIES, TransactionGenerator } from '../lambda/domain/generator.js';
-import { encodeMskEvent, type KafkaRecord } from '../lambda/domain/kafka-record.js';
-import { toMessage } from '../lambda/producer/publish.js';
-import { startEmbeddedPostgres } from '../local/postgres/embedded.js';
-import {
-  type ChartPanel,
-  type MeasuredSection,
-  markdownTable,
-  type SectionOptions,
-  type TargetCheck,
-} from './report.js';
-import { atMost, formatNumber, formatSummary, quantile, type Summary, summarize } from './stats.js';
+import { migrate } from '../../db/migrate.js';
+import { PostgresPositionStore } from '../../lambda/adapters/postgres-position-store.js';
+import { processBatch } from '../../lambda/aggregator/process-batch.js';
+import { aggregateBatch, type BatchAggregate } from '../../lambda/domain/aggregate.js';
+import { DEFAULT_BRANCHES, DEFAULT_CURRENCIES, TransactionGenerator } from '../../lambda/domain/generator.js';
+import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
+import { startEmbeddedPostgres } from '../../local/postgres/embedded.js';
+import { BENCH_EPOCH_MS, producerRecords } from '../producer-records.js';
+import type { ChartPanel } from '../report/chart.js';
+import { markdownTable } from '../report/markdown.js';
+import type { MeasuredSection, SectionOptions, TargetCheck } from '../report/section.js';
+import { atMost, formatNumber, formatSummary, quantile, type Summary, summarize } from '../report/stats.js';
+import { difference, type MeteredPool, meterPool, type PoolCounts } from './metered-pool.js';
+import { TABLES, tableCounts } from './server-counts.js';
 
 const EVENT_SOURCE = 'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/bench-write-path';
 const TOPIC = 'transaction';
@@ -26,150 +24,31 @@ const RECORDS_PER_BATCH = 1_000;
 // Records are stamped over the tutorial's 2 s trigger, so each batch carries a 400-bucket histogram.
 const BATCH_SPAN_MS = 2_000;
 const CELLS = DEFAULT_BRANCHES.length * DEFAULT_CURRENCIES.length;
-
-/** What a metered pool has sent, counted on the client side. */
-export interface PoolCounts {
-  /** Calls of pool.query: statements the code under test issued. */
-  readonly statements: number;
-  /**
-   * ReadyForQuery messages received: the server sends one at the end of each simple query or
-   * extended-protocol Sync, so this counts round trips however the statements were issued.
-   */
-  readonly roundTrips: number;
-  readonly bytesSent: number;
-  readonly bytesReceived: number;
-}
-
-export interface MeteredPool {
-  /** The pool to hand to the code under test. */
-  readonly pool: pg.Pool;
-  read(): PoolCounts;
-}
-
-/** Wraps a pool so that its statements, round trips and bytes on the wire are counted. */
-export function meterPool(pool: pg.Pool): MeteredPool {
-  let statements = 0;
-  let roundTrips = 0;
-  const clients = new Set<pg.PoolClient>();
-  pool.on('connect', (client) => {
-    clients.add(client);
-    client.connection.on('readyForQuery', () => {
-      roundTrips++;
-    });
-  });
-  const counted = new Proxy(pool, {
-    get(target, property) {
-      if (property === 'query') {
-        return (...args: Parameters<pg.Pool['query']>) => {
-          statements++;
-          return (target.query as (...a: unknown[]) => unknown)(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return {
-    pool: counted,
-    read() {
-      let bytesSent = 0;
-      let bytesReceived = 0;
-      for (const client of clients) {
-        const socket = client.connection.stream as { bytesWritten?: number; bytesRead?: number };
-        bytesSent += socket.bytesWritten ?? 0;
-        bytesReceived += socket.bytesRead ?? 0;
-      }
-      return { statements, roundTrips, bytesSent, bytesReceived };
-    },
-  };
-}
+// A record the aggregator sets aside (a lower-case currency), for the scenario with rejects.
+const REJECTED_VALUE = Buffer.from('{"branch":"Kazan","currency":"usd","amount":1}');
 
 /** Consecutive batches of one partition, each aggregated from generated producer records. */
 function batchesOf(partition: number, count: number, rejectEvery = 0): BatchAggregate[] {
   const generator = new TransactionGenerator({ seed: 100 + partition, idPrefix: `bench-p${partition}` });
-  const batches: BatchAggregate[] = [];
-  let offset = 0;
-  let time = 1_764_000_000_000;
-  for (let b = 0; b < count; b++) {
-    const records: KafkaRecord[] = [];
-    for (let i = 0; i < RECORDS_PER_BATCH; i++) {
-      const timestamp = time + Math.floor((i * BATCH_SPAN_MS) / RECORDS_PER_BATCH);
-      const message = toMessage(generator.next(timestamp));
-      const value =
-        rejectEvery > 0 && offset % rejectEvery === 0
-          ? Buffer.from('{"branch":"Kazan","currency":"usd","amount":1}')
-          : Buffer.from(message.value as string);
-      records.push({
-        topic: TOPIC,
-        partition,
-        offset,
-        timestamp,
-        key: Buffer.from(message.key as string),
-        value,
-      });
-      offset++;
-    }
-    batches.push(aggregateBatch(EVENT_SOURCE, records));
-    time += BATCH_SPAN_MS;
-  }
-  return batches;
-}
-
-interface TableCounts {
-  /** Transactions committed in the database, server side. */
-  readonly commits: number;
-  /** Rows inserted + updated + deleted, per table. */
-  readonly rows: ReadonlyMap<string, number>;
-}
-
-const TABLES = [
-  'applied_batch',
-  'transaction_flow',
-  'currency_position',
-  'partition_checkpoint',
-  'rejected_transaction',
-  'offset_gap',
-];
-
-/**
- * Server-side counts. Backends report their statistics lazily (at most once a second when idle), so
- * every pooled connection is first asked to flush them.
- */
-async function tableCounts(pool: pg.Pool, admin: pg.Client, connections: number): Promise<TableCounts> {
-  const clients = await Promise.all(Array.from({ length: connections }, () => pool.connect()));
-  try {
-    for (const client of clients) await client.query('SELECT pg_stat_force_next_flush()');
-  } finally {
-    for (const client of clients) client.release();
-  }
-  await admin.query('SELECT pg_stat_force_next_flush()');
-  await admin.query('SELECT pg_stat_clear_snapshot()');
-  const database = await admin.query<{ commits: string }>(
-    'SELECT xact_commit AS commits FROM pg_stat_database WHERE datname = current_database()',
-  );
-  const tables = await admin.query<{ relname: string; rows: string }>(
-    'SELECT relname, n_tup_ins + n_tup_upd + n_tup_del AS rows FROM pg_stat_user_tables WHERE relname = ANY($1)',
-    [TABLES],
-  );
-  return {
-    commits: Number(database.rows[0]?.commits ?? 0),
-    rows: new Map(tables.rows.map((row) => [row.relname, Number(row.rows)])),
-  };
+  return Array.from({ length: count }, (_, b) => {
+    const time = BENCH_EPOCH_MS + b * BATCH_SPAN_MS;
+    const records = producerRecords(generator, {
+      topic: TOPIC,
+      partition,
+      firstOffset: b * RECORDS_PER_BATCH,
+      count: RECORDS_PER_BATCH,
+      timestampOf: (i) => time + Math.floor((i * BATCH_SPAN_MS) / RECORDS_PER_BATCH),
+    }).map((record) =>
+      rejectEvery > 0 && record.offset % rejectEvery === 0 ? { ...record, value: REJECTED_VALUE } : record,
+    );
+    return aggregateBatch(EVENT_SOURCE, records);
+  });
 }
 
 interface RunResult {
   readonly batchesPerSecond: number;
   readonly applyMillis: number[];
   readonly counts: PoolCounts;
-}
-
-function difference(after: PoolCounts, before: PoolCounts): PoolCounts {
-  return {
-    statements: after.statements - before.statements,
-    roundTrips: after.roundTrips - before.roundTrips,
-    bytesSent: after.bytesSent - before.bytesSent,
-    bytesReceived: after.bytesReceived - before.bytesReceived,
-  };
 }
 
 /** Applies the partitions' batches, partitions concurrently and each partition's batches in order. */
@@ -421,18 +300,13 @@ export async function runWritePathSection(options: SectionOptions): Promise<Meas
 }
 
 async function measureRedelivery(meter: MeteredPool): Promise<{ attempts: number; roundTrips: number }> {
-  const partition = 99;
   const generator = new TransactionGenerator({ seed: 9, idPrefix: 'bench-redelivery' });
-  const records = Array.from({ length: 200 }, (_, offset) => {
-    const message = toMessage(generator.next(1_764_000_000_000 + offset));
-    return {
-      topic: TOPIC,
-      partition,
-      offset,
-      timestamp: 1_764_000_000_000 + offset,
-      key: Buffer.from(message.key as string),
-      value: Buffer.from(message.value as string),
-    };
+  const records = producerRecords(generator, {
+    topic: TOPIC,
+    partition: 99,
+    firstOffset: 0,
+    count: 200,
+    timestampOf: (offset) => BENCH_EPOCH_MS + offset,
   });
   const source = { eventSourceArn: EVENT_SOURCE, bootstrapServers: 'localhost:9092' };
   const store = new PostgresPositionStore(meter.pool);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CpuProfile, summarizeProfile } from '../../bench/profile.js';
+import { type CpuProfile, summarizeProfile } from '../../../bench/profile/cpu-profile.js';
 
 const ROOT = '/repo/';
 

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cpuModelOf } from '../../bench/machine.js';
-import {
-  type ChartPanel,
-  type MeasuredSection,
-  markdownTable,
-  niceCeiling,
-  panelsOfFigures,
-  type ReportInput,
-  renderChart,
-  renderReport,
-} from '../../bench/report.js';
-import { atLeast, atMost, summarize } from '../../bench/stats.js';
+import { type ChartPanel, niceCeiling, panelsOfFigures, renderChart } from '../../../bench/report/chart.js';
+import { cpuModelOf } from '../../../bench/report/machine.js';
+import { markdownTable, type ReportInput, renderReport } from '../../../bench/report/markdown.js';
+import type { MeasuredSection } from '../../../bench/report/section.js';
+import { atLeast, atMost, summarize } from '../../../bench/report/stats.js';
 
 const MACHINE = {
   cpuModel: 'AMD EPYC',

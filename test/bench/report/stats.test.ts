@@ -8,7 +8,7 @@ import {
   meets,
   quantile,
   summarize,
-} from '../../bench/stats.js';
+} from '../../../bench/report/stats.js';
 
 describe('summarize', () => {
   it('gives median, quartiles and range of unsorted samples', () => {

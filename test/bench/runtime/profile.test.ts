@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CpuProfile } from '../../bench/profile.js';
-import { summarizeRuntimeProfile } from '../../bench/runtime-profile.js';
+import type { CpuProfile } from '../../../bench/profile/cpu-profile.js';
+import { summarizeRuntimeProfile } from '../../../bench/runtime/profile.js';
 
 const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber });
 
