@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import { runHotPath } from './hot-path.js';
+import { hotPathEvents, runHotPath } from './hot-path.js';
 
 /** What the CLI prints on its one line of stdout. */
 export interface HotPathResult {
@@ -19,6 +19,7 @@ const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '8' }, profile: { type: 'string' } },
 });
 const seconds = Number(values.seconds);
+const events = hotPathEvents();
 let session: Session | undefined;
 if (values.profile !== undefined) {
   session = new Session();
@@ -28,7 +29,7 @@ if (values.profile !== undefined) {
   await session.post('Profiler.setSamplingInterval', { interval: 1_000 });
   await session.post('Profiler.start');
 }
-const { records } = runHotPath(seconds);
+const { records } = runHotPath(seconds, events);
 if (session !== undefined && values.profile !== undefined) {
   const { profile } = await session.post('Profiler.stop');
   await writeFile(values.profile, JSON.stringify(profile));

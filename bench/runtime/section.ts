@@ -29,7 +29,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TARGET_RECORDS_PER_CPU_SECOND = 1_000_000;
 
 /**
- * glibc's malloc kept from giving memory back between invocations: see findings(). Measured as a
+ * glibc's malloc kept from giving memory back between invocations (docs/PERFORMANCE-HISTORY.md). Measured as a
  * variant only; adopting it is a change to the function's configuration (lib/function-definitions.ts).
  */
 export const MALLOC_TUNABLES =
@@ -65,46 +65,34 @@ const perSecond = (ms: number) => (RECORDS_PER_EVENT * 1000) / ms;
 const ms = (value: number) => `${formatNumber(value, 1)} ms`;
 const percent = (share: number) => `${formatNumber(share * 100, 1)} %`;
 
-// What perf showed (perf record -g on the function's process, node --perf-basic-prof, 60 invocations)
-// when this section was written: V8's profiler does not see the native runtime client's thread.
-// The milliseconds in it are this run's, from the table above it.
+/** The budget the target leaves per invocation of RECORDS_PER_EVENT records. */
+const TARGET_MS_PER_EVENT = (RECORDS_PER_EVENT * 1000) / TARGET_RECORDS_PER_CPU_SECOND;
+
+/**
+ * What this run's figures say about the runtime's floor, the handler's share and the malloc setting.
+ * What perf showed of the floor when this section was written (V8's profiler does not see the native
+ * runtime client's thread) is in docs/PERFORMANCE-HISTORY.md, not here: this text holds only figures
+ * of the run that prints it.
+ */
 function findings(aggregatorMs: number, floorMs: number, tunedMs: number): string {
-  return `### What the profiles showed
+  const floorOver = floorMs > TARGET_MS_PER_EVENT;
+  return `### What this run says
 
-The shares below are from \`perf record -g -p <runtime pid>\` (with \`--perf-basic-prof\` in NODE_OPTIONS)
-over 60 invocations of the floor and of the aggregator, taken while this section was written, beside
-the inspector profile above; so they are approximate.
-
-- **The runtime client alone costs ${ms(floorMs)} per 10,000-record event here** (the floor row),
-  ${floorMs > 10 ? 'more than' : 'against'} the 10 ms the target allows for everything. Of the floor's samples: the native client
-  (aws-lambda-cpp and libcurl, in a thread of its own) receiving the 3 MB body into a growing
-  \`std::string\`, about 45 % (a copy at each growth, and the kernel handing out and zeroing fresh
-  pages: page faults and \`madvise\` were a quarter of the floor); \`JSON.parse\` of the event, about a
-  quarter; \`napi_create_string_utf8\` making the body a JavaScript string, about a sixth, most of it
-  page faults in V8's large-object space. None of it is the handler's code.
-- **glibc's malloc gives the receive buffer back after every invocation** (the client's thread
-  allocates from an arena that is trimmed with \`madvise\`; larger blocks are mmapped), so each event
-  faults its pages in again. With \`GLIBC_TUNABLES\` raising the trim and mmap thresholds, the floor
-  measured 12 ms instead of 18 in an A/B run while this was written, and the aggregator
-  ${ms(tunedMs)} instead of ${ms(aggregatorMs)} in this run (the "malloc tuned" row). It is an
-  environment variable of the function, so it would apply in AWS too, but there on Amazon Linux's
-  glibc for ARM64, which this machine cannot measure: a proposal for the function's configuration
-  (lib/function-definitions.ts), not adopted.
-- **The handler's share is the aggregator row less the floor, ${ms(aggregatorMs - floorMs)}.** In the
-  inspector profile it is the decoder's scan (\`lambda/domain/fast-decode.ts\`), \`aggregateMskEvent\`
-  and base64 decoding, as in section 5; pg, the Powertools logger and metrics are about 1–2 % of the
-  busy samples each, the garbage collector about 5 %. \`--enable-source-maps\` made no measurable
-  difference (an A/B with NODE_OPTIONS empty, 22–26 ms either way): no Error is made on the happy
-  path. The ric's console patching is not on the path: Powertools writes through its own console,
-  one log line and one EMF line per batch.
+- **The runtime client alone costs ${ms(floorMs)} per ${formatNumber(RECORDS_PER_EVENT)}-record event here** (the floor row),
+  ${floorOver ? 'more than' : 'against'} the ${ms(TARGET_MS_PER_EVENT)} the target allows for everything. None of it is the handler's code.
+- **The handler's share is the aggregator row less the floor, ${ms(aggregatorMs - floorMs)}.**
+- **With \`GLIBC_TUNABLES\` raising glibc's trim and mmap thresholds** (the "malloc tuned" row), the aggregator
+  took ${ms(tunedMs)} against ${ms(aggregatorMs)}. It is an environment variable of the function, so it would apply in
+  AWS too, but there on Amazon Linux's glibc for ARM64, which this machine cannot measure: a proposal for
+  the function's configuration (lib/function-definitions.ts), not adopted.
 - ${
-    floorMs > 10
-      ? '**So the 1 M records per CPU second target is not reachable by changing the handler on this runtime:** a handler that cost nothing would still leave the floor above 10 ms.'
-      : '**The floor leaves the handler little room under the 10 ms target.**'
-  } What would move it
-  is outside \`lambda/\`: the malloc setting above, a newer Node (Lambda runs Node 24, whose V8
-  parses JSON and decodes UTF-8 faster; this machine runs Node ${process.versions.node}), or smaller
-  events, which cost the runtime the same per record.`;
+    floorOver
+      ? `**So the target is not reachable by changing the handler on this runtime:** a handler that cost nothing would still leave the floor above ${ms(TARGET_MS_PER_EVENT)}.`
+      : `**The floor leaves the handler ${ms(TARGET_MS_PER_EVENT - floorMs)} under the target.**`
+  } What would move the floor is outside \`lambda/\`: the malloc setting above, a newer Node (this machine runs
+  Node ${process.versions.node}), or smaller events, which cost the runtime the same per record.
+
+Where the floor's time goes, from perf when this section was written: docs/PERFORMANCE-HISTORY.md.`;
 }
 
 function profileTables(summary: RuntimeProfileSummary): string[] {
@@ -228,9 +216,9 @@ export async function runRuntimeSection(
     {
       what: "Aggregator in the runtime: records per CPU second of the function's process",
       value: perSecond(aggregator.functionMs.median),
-      shown: `${formatMillions(perSecond(aggregator.functionMs.median))} (${ms(aggregator.functionMs.median)} per 10,000)`,
+      shown: `${formatMillions(perSecond(aggregator.functionMs.median))} (${ms(aggregator.functionMs.median)} per ${formatNumber(RECORDS_PER_EVENT)})`,
       target: atLeast(TARGET_RECORDS_PER_CPU_SECOND),
-      targetShown: `≥ ${formatMillions(TARGET_RECORDS_PER_CPU_SECOND)} (≤ 10 ms)`,
+      targetShown: `≥ ${formatMillions(TARGET_RECORDS_PER_CPU_SECOND)} (≤ ${ms(TARGET_MS_PER_EVENT)})`,
     },
   ];
   const toRate = (s: Summary): Summary => ({

@@ -85,7 +85,7 @@ function comparisonNote(ours: SystemMeasurement, spark: SystemMeasurement): stri
   const boundByProducers = [ours, spark].some((m) => lowestFailedAbove(m)?.verdict.limitedBy === 'producers');
   if (boundByProducers) {
     note.push(
-      'On these cores the producers (kafkajs, in processes of their own) take more CPU than either consumer, ' +
+      'The producers (kafkajs, in processes of their own) run on the same cores as the consumer, ' +
         'so a sustained rate bounded by "the producers offered only …" measures the machine, not the consumer; ' +
         'the consumers themselves compare by their CPU per record and by how fast they catch up alone.',
     );

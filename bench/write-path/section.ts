@@ -2,6 +2,7 @@
  * Section 2: the database write path. Statements, round trips and rows per batch, and batches per
  * second, against a real (embedded) PostgreSQL with the project's migrations.
  */
+import { cpus } from 'node:os';
 import pg from 'pg';
 import { migrate } from '../../db/migrate.js';
 import { PostgresPositionStore } from '../../lambda/adapters/postgres-position-store.js';
@@ -244,9 +245,9 @@ export async function runWritePathSection(options: SectionOptions): Promise<Meas
       '',
       markdownTable(['Table', ...results.map((r) => r.scenario.name)], rowTable),
       '',
-      'Three partitions at once update the same 16 `currency_position` rows, so their transactions queue',
-      "on those rows' locks (taken in key order: no lost updates, no deadlocks); on two cores the client,",
-      'the server and everything else running share the CPU, so the batches/s of that row say more about',
+      `Three partitions at once update the same ${CELLS} \`currency_position\` rows, so their transactions queue`,
+      `on those rows' locks (taken in key order: no lost updates, no deadlocks); on ${cpus().length} cores the client,`,
+      'the server and any other work share the CPU, so the batches/s of that row say more about',
       'this machine than about the design.',
       '',
       `Most rows one batch put into transaction_flow: ${mostFlowRows} (${DEFAULT_BRANCHES.length} branches × ${DEFAULT_CURRENCIES.length} currencies = ${CELLS}).`,
