@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { CLOCK_TICKS_PER_SECOND, type ProcStat, parseProcStat } from '../proc-stat.js';
+import { clockTicksPerSecond, type ProcStat, parseProcStat } from '../proc-stat.js';
 
 /** The role under which the CPU of everything else on the machine is reported. */
 export const OTHER_WORK = 'work outside the benchmark';
@@ -125,7 +125,7 @@ export class CpuMeter {
     return sharesBetween(this.before, read(), this.label, {
       root: process.pid,
       cores: cpus().length,
-      ticksPerSecond: CLOCK_TICKS_PER_SECOND,
+      ticksPerSecond: clockTicksPerSecond(),
     });
   }
 }

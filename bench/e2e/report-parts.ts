@@ -4,7 +4,7 @@
  * sentences printed from the constants they describe. Pure but for the machine's description.
  */
 import { cpus, totalmem } from 'node:os';
-import { HISTOGRAM_BUCKET_MS } from '../../lambda/domain/aggregate.js';
+import { HISTOGRAM_BUCKET_MS } from '../../lambda/domain/batch-aggregate.js';
 import { KAFKA_VERSION } from '../../local/kafka/distribution.js';
 import { markdownTable } from '../report/markdown.js';
 import { formatNumber } from '../report/stats.js';

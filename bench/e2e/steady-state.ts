@@ -3,8 +3,9 @@
  * oldest record's age grows over a step, when a step holds, the next rate to try, how fast a cold
  * consumer catches up. Pure; the report prints its rules from the constants here.
  */
+
+import type { BatchTiming } from '../../local/stats/latency.js';
 import { formatNumber } from '../report/stats.js';
-import type { BatchTiming } from './latency.js';
 import { WINDOW_MS } from './plan.js';
 
 /**

@@ -16,7 +16,7 @@ import {
 import { LocalFunction } from '../../local/lambda/local-function.js';
 import { type LocalPostgres, startEmbeddedPostgres } from '../../local/postgres/embedded.js';
 import { producerEvents, RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
-import { CLOCK_TICKS_PER_SECOND, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
+import { clockTicksPerSecond, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
 import { type Summary, summarize } from '../report/stats.js';
 
 /** An event of the same records at fresh offsets: the checkpoint would skip a repeated one. */
@@ -130,7 +130,7 @@ export async function measureRuntimeInvocations(
       for (let i = 0; i < options.invocationsPerRun; i++) await invoke();
       const wall = Number(process.hrtime.bigint() - start) / 1e6;
       const perRun = options.invocationsPerRun;
-      const ticks = CLOCK_TICKS_PER_SECOND;
+      const ticks = clockTicksPerSecond();
       functionMs.push(cpuMillisBetween(runtimeBefore, readProcStat(environment.runtime), ticks) / perRun);
       emulatorMs.push(cpuMillisBetween(emulatorBefore, readProcStat(environment.emulator), ticks) / perRun);
       wallMs.push(wall / perRun);

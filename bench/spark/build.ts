@@ -1,72 +1,40 @@
 /**
  * The Spark peer's build: the job (bench/spark/peer) built once with Maven into .cache/spark-peer/
- * (git-ignored), and again when its sources change; Spark's jars come from Maven Central (about 225 MB).
- *
- * The runtime classpath is a Maven fetch cached by a digest, as Kafka's is (local/kafka/distribution.ts);
- * the one fetcher for both is to live in local/maven/classpath.ts.
+ * (git-ignored), and again when its sources change; Spark's jars come from Maven Central (about
+ * 225 MB) through the one cached Maven fetcher Kafka's distribution uses too.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ensureMavenClasspath } from '../../local/maven/classpath.js';
 
 export const SPARK_VERSION = '3.5.7';
 const projectDir = fileURLToPath(new URL('./peer/', import.meta.url));
-const pomPath = join(projectDir, 'pom.xml');
+// The pom builds its classes into <cache>/target (its cache.dir), beside the fetched lib/.
 const cacheDir = fileURLToPath(new URL('../../.cache/spark-peer/', import.meta.url));
-const libDir = join(cacheDir, 'lib');
 const classesDir = join(cacheDir, 'target', 'classes');
-// Holds a hash of the job's sources and pom: a change rebuilds, an interrupted build is redone.
-const builtMarker = join(cacheDir, 'built');
-const sourceFiles = [
-  pomPath,
-  join(projectDir, 'src/main/java/treasury/bench/SparkPeer.java'),
-  join(projectDir, 'src/main/resources/log4j2.properties'),
-];
 const execFileAsync = promisify(execFile);
 
 /**
- * Builds the job once (and again when its sources change): `mvn package` and its runtime classpath
- * copied from Maven Central. Returns the classpath.
+ * Builds the job once (and again when its pom or sources change): `mvn package` and its runtime
+ * classpath copied from Maven Central. Returns the classpath.
  */
 export async function ensureSparkPeerBuilt(log: (line: string) => void): Promise<string> {
-  const hash = createHash('sha256');
-  for (const file of sourceFiles) hash.update(await readFile(file));
-  const digest = hash.digest('hex');
-  const classpath = `${classesDir}:${join(libDir, '*')}`;
-  if ((await readFile(builtMarker, 'utf8').catch(() => '')).trim() === digest) return classpath;
-  log(`Building the Spark peer (Spark ${SPARK_VERSION}; first time: about 225 MB from Maven Central)`);
-  await mkdir(cacheDir, { recursive: true });
-  await rm(builtMarker, { force: true });
-  await rm(libDir, { recursive: true, force: true });
-  await run('mvn', [
-    '-q',
-    '-B',
-    '-Dstyle.color=never',
-    '-f',
-    pomPath,
-    'package',
-    'dependency:copy-dependencies',
-    `-DoutputDirectory=${libDir}`,
-    '-DincludeScope=runtime',
-  ]);
-  await writeFile(builtMarker, digest);
-  return classpath;
-}
-
-async function run(command: string, args: readonly string[]): Promise<void> {
-  try {
-    await execFileAsync(command, args, { maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    const failed = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (failed.code === 'ENOENT') {
-      throw new Error(`\`${command}\` is not on PATH: the Spark peer needs Java 17 and Maven`);
-    }
-    const output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`.trimEnd().split('\n').slice(-30).join('\n');
-    throw new Error(`\`${command} ${args.join(' ')}\` failed:\n${output}`);
-  }
+  const libDir = await ensureMavenClasspath({
+    pomPath: join(projectDir, 'pom.xml'),
+    cacheDir,
+    goals: ['package'],
+    inputs: [
+      join(projectDir, 'src/main/java/treasury/bench/SparkPeer.java'),
+      join(projectDir, 'src/main/resources/log4j2.properties'),
+    ],
+    what: `the Spark peer (Spark ${SPARK_VERSION}; first time: about 225 MB)`,
+    // Holds the digest of the pom and sources: a change rebuilds, an interrupted build is redone.
+    markerName: 'built',
+    log,
+  });
+  return `${classesDir}:${join(libDir, '*')}`;
 }
 
 /** `openjdk version "17.0.15" …` → `Java 17.0.15`. */

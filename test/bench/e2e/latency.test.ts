@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencySample, latencySample } from '../../../bench/e2e/latency.js';
+import { LatencySample, latencySample } from '../../../local/stats/latency.js';
 import { batch } from './batch-timing.js';
 
 describe('LatencySample', () => {
@@ -29,8 +29,8 @@ describe('latencySample', () => {
     const batches = [batch(3_000, 1_000, [2, 0, 1, 3])];
 
     // Act
-    const all = latencySample(batches, 0, 10_000);
-    const late = latencySample(batches, 1_010, 10_000);
+    const all = latencySample(batches, { from: 0, to: 10_000 });
+    const late = latencySample(batches, { from: 1_010, to: 10_000 });
 
     // Assess
     expect(all.count).toBe(6);
