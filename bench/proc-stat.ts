@@ -79,7 +79,7 @@ export function readProcStat(pid: number): ProcStat {
 
 /**
  * Children of `pid`. A Go program such as the emulator starts its child from whichever thread runs
- * the call, so every thread's children file is read (the brief's /proc/<pid>/task/*\/children).
+ * the call, so every thread's children file is read (/proc/<pid>/task/*\/children).
  */
 export function childrenOf(pid: number): number[] {
   let tasks: string[];
