@@ -1,9 +1,10 @@
 /**
- * What a system has committed, read from its batch table: how many records and when, and waiting
- * for a count. The per-batch timings latency is computed from are read by local/stats/batch-timings.ts.
+ * What a system has committed, read from its batch table: how many records and when, waiting for a
+ * count, and the per-batch timings the latency statistic (local/stats/latency.ts) is computed from.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import type { BatchTiming } from '../../local/stats/latency.js';
 import type { StreamingSystem } from './streaming-system.js';
 
 // The database is the only place the commit can be seen from, so it is polled this often.
@@ -37,4 +38,36 @@ export async function waitForCommitted(
     if (Date.now() > deadline) return { ...state, drained: false };
     await sleep(COMMIT_POLL_MS);
   }
+}
+
+/**
+ * The timing of every committed batch that has records, whose newest record was produced at or after
+ * `producedSince`. `table` is a system's batchTable, a constant of ours: it is spliced into the SQL.
+ */
+export async function readBatchTimings(
+  db: pg.ClientBase,
+  query: { readonly table: string; readonly producedSince?: number },
+): Promise<BatchTiming[]> {
+  const result = await db.query<{
+    committed_at: Date;
+    record_count: number;
+    first_record_time: Date | null;
+    record_time_histogram: number[] | null;
+  }>(
+    `SELECT committed_at, record_count, first_record_time, record_time_histogram FROM ${query.table}
+     WHERE last_record_time >= $1`,
+    [new Date(query.producedSince ?? 0)],
+  );
+  return result.rows.flatMap((row) =>
+    row.first_record_time && row.record_time_histogram
+      ? [
+          {
+            committedAt: row.committed_at.getTime(),
+            recordCount: row.record_count,
+            firstRecordTime: row.first_record_time.getTime(),
+            histogram: row.record_time_histogram,
+          },
+        ]
+      : [],
+  );
 }

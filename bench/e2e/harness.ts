@@ -3,10 +3,9 @@
  * and latency at fractions of it, each step judged from what the system committed.
  */
 import type pg from 'pg';
-import { readBatchTimings } from '../../local/stats/batch-timings.js';
 import { latencySample } from '../../local/stats/latency.js';
 import { formatNumber } from '../report/stats.js';
-import { waitForCommitted } from './committed.js';
+import { readBatchTimings, waitForCommitted } from './committed.js';
 import { CpuMeter, type CpuShares, formatCpu, OTHER_WORK } from './cpu-meter.js';
 import { type BenchPlan, LOAD_FRACTIONS } from './plan.js';
 import type { ProducerFleet } from './producer-fleet.js';

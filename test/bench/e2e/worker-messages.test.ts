@@ -13,7 +13,11 @@ describe('the workers’ environment', () => {
   });
 
   it('reads back what the harness wrote for the consumer', () => {
-    const env = { brokers: ['127.0.0.1:9092'], topic: 'transaction', databaseUrl: 'postgres://u:p@h/db' };
+    const env = {
+      brokers: ['127.0.0.1:9092'],
+      topic: 'transaction',
+      databaseUrl: 'postgres://localhost:5432/bench',
+    };
     expect(readConsumerWorkerEnv(consumerWorkerEnv(env))).toEqual(env);
   });
 
