@@ -56,14 +56,22 @@ export function cpuMillisBetween(before: ProcStat, after: ProcStat, ticksPerSeco
   return (ticks * 1000) / ticksPerSecond;
 }
 
-/** Clock ticks per second of utime and stime (getconf CLK_TCK), 100 on Linux nearly always. */
-export const CLOCK_TICKS_PER_SECOND = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
+let clockTicks: number | undefined;
+
+/**
+ * Clock ticks per second of utime and stime (getconf CLK_TCK), 100 on Linux nearly always. Asked
+ * once, on first use rather than at import, so that importing this module runs nothing.
+ */
+export function clockTicksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
   }
-})();
+  return clockTicks;
+}
 
 export function readProcStat(pid: number): ProcStat {
   return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
@@ -71,7 +79,7 @@ export function readProcStat(pid: number): ProcStat {
 
 /**
  * Children of `pid`. A Go program such as the emulator starts its child from whichever thread runs
- * the call, so every thread's children file is read (the brief's /proc/<pid>/task/*\/children).
+ * the call, so every thread's children file is read (/proc/<pid>/task/*\/children).
  */
 export function childrenOf(pid: number): number[] {
   let tasks: string[];

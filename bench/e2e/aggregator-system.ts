@@ -1,0 +1,104 @@
+/**
+ * Our pipeline as a system under test: the ESM emulator in a process of its own (consumer-worker.ts),
+ * invoking the aggregator under the Lambda runtime, writing to the run's PostgreSQL.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type pg from 'pg';
+import { diffTotals, readFlowTotals, readPositions, type Totals } from '../../local/totals.js';
+import { descendantsOf } from '../proc-stat.js';
+import { forkWorker, nextMessage, stopChild } from './child-processes.js';
+import { BENCH_TOPIC } from './plan.js';
+import type { BenchServices } from './services.js';
+import type { StreamingSystem } from './streaming-system.js';
+import { type ConsumerCommand, type ConsumerMessage, consumerWorkerEnv } from './worker-messages.js';
+
+const WORKER = new URL('./consumer-worker.ts', import.meta.url);
+/** How long the worker may take to stop the emulator and the functions and report its counts. */
+const STOP_REPORT_MS = 30_000;
+
+export class AggregatorConsumer implements StreamingSystem {
+  readonly name = 'treasury-stream';
+  readonly cpuRole = 'consumer (ESM emulator, Lambda runtime emulators, aggregator functions)';
+  readonly batchTable = 'applied_batch';
+  private child: ChildProcess | undefined;
+  private exited: string | undefined;
+  private stopping = false;
+  private tree: { readonly at: number; readonly pids: readonly number[] } | undefined;
+
+  constructor(
+    private readonly services: BenchServices,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async start(): Promise<number> {
+    const child = forkWorker(
+      WORKER,
+      consumerWorkerEnv({
+        brokers: this.services.brokers,
+        topic: BENCH_TOPIC,
+        databaseUrl: this.services.databaseUrl,
+      }),
+    );
+    this.child = child;
+    child.once('exit', (code, signal) => {
+      if (!this.stopping) this.exited = `the consumer process exited (${signal ?? `code ${code}`})`;
+    });
+    child.on('message', (message: ConsumerMessage) => {
+      if (message.type === 'retry') {
+        this.log(
+          `consumer: partition ${message.partition} from offset ${message.fromOffset} failed (attempt ${message.attempt}): ${message.error}`,
+        );
+      }
+    });
+    const starting = await nextMessage<ConsumerMessage>(child, (m) => m.type === 'starting', 'consumer');
+    return starting.type === 'starting' ? starting.at : Date.now();
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child?.connected) return;
+    this.stopping = true;
+    const stopped = nextMessage<ConsumerMessage>(child, (m) => m.type === 'stopped', 'consumer');
+    const stop: ConsumerCommand = { type: 'stop' };
+    child.send(stop);
+    let timer: NodeJS.Timeout | undefined;
+    const report = await Promise.race([
+      stopped.catch(() => undefined),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), STOP_REPORT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (report?.type === 'stopped') {
+      this.log(
+        `consumer: ${report.invocations} invocations, ${report.retries} retries, ${report.rebalances} group joins; ` +
+          `aggregator: ${report.coldStarts} cold starts, ${report.functionErrors} errors, ${report.functionTimeouts} timeouts`,
+      );
+    }
+    await stopChild(child, 5_000);
+  }
+
+  /** The ESM emulator's process and what it started: the runtime emulators and the functions' processes. */
+  processIds(): readonly number[] {
+    const pid = this.child?.pid;
+    if (pid === undefined) return [];
+    const now = Date.now();
+    // The labeller asks once per process of a reading: the tree is read again at most once a second.
+    if (this.tree === undefined || now - this.tree.at > 1_000) {
+      this.tree = { at: now, pids: [pid, ...descendantsOf(pid)] };
+    }
+    return this.tree.pids;
+  }
+
+  failure(): string | undefined {
+    return this.exited;
+  }
+
+  async verify(db: pg.Client, truth: Totals): Promise<string[]> {
+    const positions = await readPositions(db);
+    return [
+      ...diffTotals(truth, positions, 'produced', 'currency_position'),
+      ...diffTotals(positions, await readFlowTotals(db), 'currency_position', 'transaction_flow'),
+    ];
+  }
+}

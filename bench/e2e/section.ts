@@ -1,0 +1,132 @@
+/**
+ * Section 3: the pipeline end to end on this machine. Producers → a real Kafka broker → the ESM
+ * emulator → the aggregator's bundle under the Lambda runtime → a real PostgreSQL, at the highest rate
+ * it sustains, and its produce-to-commit latency at 10, 50 and 80 % of that rate, read from what the
+ * handler wrote: applied_batch.committed_at and the 5 ms histogram of the records' Kafka timestamps.
+ *
+ * `npm run bench -- --only e2e` runs it alone. The harness (bench/e2e/harness.ts) is shared with the
+ * Spark section, which puts the tutorial's Spark job through the same steps.
+ */
+import { panelsOfFigures } from '../report/chart.js';
+import { markdownTable, verdict } from '../report/markdown.js';
+import type { MeasuredSection, SectionOptions, TargetCheck } from '../report/section.js';
+import { atLeast, atMost, formatNumber } from '../report/stats.js';
+import { AggregatorConsumer } from './aggregator-system.js';
+import { formatCpu } from './cpu-meter.js';
+import { formatMs, type SystemMeasurement } from './harness.js';
+import { measureOnFreshServices } from './measure.js';
+import {
+  BATCH_SIZE,
+  BENCH_PARTITIONS,
+  BENCH_TOPIC,
+  MAX_EVENT_BYTES,
+  MAX_RECORDS_PER_SEND,
+  PRODUCER_TICK_MS,
+  TARGET_P99_AT_HALF_LOAD_MS,
+  TARGET_RECORDS_PER_SECOND,
+  WINDOW_MS,
+} from './plan.js';
+import {
+  consumerCost,
+  drainSentence,
+  endToEndFigures,
+  HOLD_RULE,
+  LATENCY_RULE,
+  latencyAt,
+  latencyTable,
+  limitNote,
+  machineDescription,
+  mismatchLines,
+  noiseNote,
+  searchRule,
+  stepsTable,
+} from './report-parts.js';
+import { cpuMsPerThousand } from './steady-state.js';
+
+/** Runs our pipeline through the steps on a broker and a database of its own. */
+export function measureEndToEnd(options: SectionOptions): Promise<SystemMeasurement> {
+  return measureOnFreshServices(options, {
+    system: (services) => new AggregatorConsumer(services, options.log),
+  });
+}
+
+/** The section's targets, as checks: they join the report's summary and the section's own table. */
+export function endToEndChecks(m: SystemMeasurement): TargetCheck[] {
+  const p99 = latencyAt(m, 0.5)?.p99Ms;
+  return [
+    {
+      what: 'End to end: highest sustained rate',
+      value: m.sustainedRate ?? 0,
+      shown: m.sustainedRate === undefined ? 'none held' : `${formatNumber(m.sustainedRate)} records/s`,
+      target: atLeast(TARGET_RECORDS_PER_SECOND),
+      targetShown: `≥ ${formatNumber(TARGET_RECORDS_PER_SECOND)} records/s`,
+    },
+    {
+      what: 'End to end: p99 produce → commit at 50 % load',
+      // Not measured counts as not met.
+      value: p99 ?? Number.POSITIVE_INFINITY,
+      shown: `${formatMs(p99)} ms`,
+      target: atMost(TARGET_P99_AT_HALF_LOAD_MS),
+      targetShown: `≤ ${formatNumber(TARGET_P99_AT_HALF_LOAD_MS)} ms (window + ${formatNumber(TARGET_P99_AT_HALF_LOAD_MS - WINDOW_MS)} ms)`,
+    },
+    {
+      what: "End to end: differences from the producers' ground truth",
+      value: m.exactness.length,
+      shown: String(m.exactness.length),
+      target: atMost(0),
+      targetShown: '0 (exact)',
+    },
+  ];
+}
+
+export function endToEndMarkdown(
+  m: SystemMeasurement,
+  checks: readonly TargetCheck[],
+  quick: boolean,
+): string {
+  const cost = consumerCost(m);
+  const eighty = latencyAt(m, 0.8);
+  return [
+    `### End to end, locally${quick ? ' (quick run: short steps, indicative only)' : ''}`,
+    '',
+    `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch) → ESM emulator (batch size ${formatNumber(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, ${MAX_EVENT_BYTES / 2 ** 20} MB) → the aggregator's bundle under the Lambda Runtime Interface Emulator and aws-lambda-ric, one execution environment per partition, logs and metrics on as in AWS → PostgreSQL. ` +
+      `${m.plan.producers} producer processes (kafkajs, idempotent, gzip, ≤ ${formatNumber(MAX_RECORDS_PER_SEND)} records a request, a request every ${PRODUCER_TICK_MS} ms), the consumer in a process of its own. ` +
+      `${LATENCY_RULE} ${HOLD_RULE}`,
+    '',
+    markdownTable(
+      ['figure', 'measured', 'target', ''],
+      checks.map((check) => [check.what, check.shown, check.targetShown, verdict(check)]),
+      ['left', 'right', 'right', 'left'],
+    ),
+    '',
+    latencyTable(m),
+    '',
+    `Search for the sustained rate (${searchRule(m.plan.stepMs)}):`,
+    '',
+    stepsTable(m.steps),
+    '',
+    drainSentence(m),
+    cost === undefined || eighty === undefined
+      ? ''
+      : `The consumer process spent ${cost.toFixed(1)} ms of CPU per 1,000 records at 80 % load, the producers ${cpuMsPerThousand(eighty.cpu.producers, eighty.offeredRate)?.toFixed(1) ?? '–'} ms (CPU then: ${formatCpu(eighty.cpu)}).`,
+    '',
+    `What limits it: ${limitNote(m)}`,
+    '',
+    ...mismatchLines(m.exactness),
+    `Machine: ${machineDescription()}. ${noiseNote([m])} ${formatNumber(m.totalRecords)} records in ${(m.elapsedMs / 1000).toFixed(0)} s.`,
+    '',
+  ].join('\n');
+}
+
+/** The section as the report shows it, from a measurement. */
+export function endToEndSection(m: SystemMeasurement, quick: boolean): MeasuredSection {
+  const checks = endToEndChecks(m);
+  const figures = endToEndFigures(m, 'e2e');
+  return {
+    markdown: endToEndMarkdown(m, checks, quick),
+    figures,
+    checks,
+    panels: panelsOfFigures('3. End to end', figures),
+    failures: [],
+  };
+}

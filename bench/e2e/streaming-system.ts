@@ -1,0 +1,21 @@
+/** What the harness measures: a streaming consumer of the topic that writes a row per batch. */
+import type pg from 'pg';
+import type { Totals } from '../../local/totals.js';
+
+/** A streaming consumer the harness measures: ours (aggregator-system.ts), or the Spark peer. */
+export interface StreamingSystem {
+  readonly name: string;
+  /** What its processes are called in the CPU figures. */
+  readonly cpuRole: string;
+  /** The table where it writes a row per batch: committed_at, record_count, first_record_time, … */
+  readonly batchTable: string;
+  /** Starts reading the topic from its beginning; resolves to the moment it began (epoch ms). */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+  /** Its processes, whose CPU is reported as its own. */
+  processIds(): readonly number[];
+  /** Differences between what it wrote and the producers' ground truth; empty when exact. */
+  verify(db: pg.Client, truth: Totals): Promise<string[]>;
+  /** Why it can no longer work (its process died), or undefined. */
+  failure(): string | undefined;
+}

@@ -1,0 +1,154 @@
+/**
+ * Section 1, in the runtime: the aggregator's bundle under the Lambda Runtime Interface Emulator and
+ * AWS's runtime interface client, invoked with 10,000-record MSK events of the producer's values
+ * against a real (embedded) PostgreSQL, and the CPU each invocation costs the function's own process
+ * (the node process the emulator starts) and the emulator, from /proc.
+ */
+import type { MSKEvent } from 'aws-lambda';
+import pg from 'pg';
+import { migrate } from '../../db/migrate.js';
+import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
+import {
+  aggregatorFunction,
+  FUNCTION_NODE_OPTIONS,
+  type FunctionDefinition,
+} from '../../lib/function-definitions.js';
+import { LocalFunction } from '../../local/lambda/local-function.js';
+import { type LocalPostgres, startEmbeddedPostgres } from '../../local/postgres/embedded.js';
+import { producerEvents, RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
+import { clockTicksPerSecond, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
+import { type Summary, summarize } from '../report/stats.js';
+
+/** An event of the same records at fresh offsets: the checkpoint would skip a repeated one. */
+export function eventAtOffset(base: MSKEvent, firstOffset: number): MSKEvent {
+  const records: MSKEvent['records'] = {};
+  for (const [key, list] of Object.entries(base.records)) {
+    records[key] = list.map((record, index) => ({ ...record, offset: firstOffset + index }));
+  }
+  return { ...base, records };
+}
+
+export interface RuntimeRunOptions {
+  /** Runs of `invocationsPerRun` invocations each; CPU is read per run (ticks are 10 ms coarse). */
+  readonly runs: number;
+  readonly invocationsPerRun: number;
+  readonly warmupInvocations: number;
+  /** Added to the function's NODE_OPTIONS (the profiler's preload). */
+  readonly extraNodeOptions?: string;
+  /** Added to the function's environment (experiments only). */
+  readonly extraEnvironment?: Readonly<Record<string, string>>;
+  /** Called with the runtime's pid after the warm-up and before the measured runs, and after them. */
+  readonly onMeasuring?: (runtimePid: number) => void;
+  readonly onMeasured?: (runtimePid: number) => Promise<void>;
+  readonly log: (line: string) => void;
+  /** The function to run: the aggregator, or the floor (bench/runtime/floor-handler.ts). @default aggregator */
+  readonly floor?: boolean;
+}
+
+export interface RuntimeRunResult {
+  /** CPU milliseconds per invocation of the function's own process, one value per run. */
+  readonly functionMs: Summary;
+  /** The same for the emulator process. */
+  readonly emulatorMs: Summary;
+  /** Wall milliseconds per invocation, from the invoker's side (HTTP to the emulator included). */
+  readonly wallMs: Summary;
+  readonly eventBytes: number;
+  readonly invocations: number;
+  readonly failures: string[];
+}
+
+/** The aggregator's definition with the floor's entry point: same memory, flags, bundling. */
+export function runtimeFloorFunction(): FunctionDefinition {
+  return { ...aggregatorFunction(), name: 'runtime-floor', entry: 'bench/runtime/floor-handler.ts' };
+}
+
+/** A database for the benchmark: embedded PostgreSQL with the project's migrations. */
+export async function startBenchDatabase(): Promise<{ server: LocalPostgres; version: string }> {
+  const server = await startEmbeddedPostgres();
+  const client = new pg.Client({ connectionString: server.url });
+  try {
+    await client.connect();
+    await migrate(client);
+    const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]
+      ?.server_version;
+    return { server, version: version ?? 'unknown' };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+// Offsets are never reused within a process, so that every invocation applies, whichever database.
+let nextOffset = 0;
+
+/** Invokes the aggregator in one execution environment and reads what each invocation cost. */
+export async function measureRuntimeInvocations(
+  databaseUrl: string,
+  options: RuntimeRunOptions,
+): Promise<RuntimeRunResult> {
+  const definition = options.floor ? runtimeFloorFunction() : aggregatorFunction();
+  const fn = await LocalFunction.create({
+    definition,
+    localEnvironment: {
+      DATABASE_URL: databaseUrl,
+      ...(options.extraNodeOptions
+        ? { NODE_OPTIONS: `${FUNCTION_NODE_OPTIONS} ${options.extraNodeOptions}` }
+        : {}),
+      ...options.extraEnvironment,
+    },
+    maxConcurrency: 1,
+    log: options.log,
+  });
+  const failures: string[] = [];
+  try {
+    const base = (producerEvents(1)[0] as { event: MSKEvent }).event;
+    const eventBytes = Buffer.byteLength(JSON.stringify(base));
+    const invoke = async (): Promise<void> => {
+      const event = eventAtOffset(base, nextOffset);
+      nextOffset += RECORDS_PER_EVENT;
+      const answer = (await fn.invoke(event)) as Partial<BatchSummary> & { records?: number };
+      const done = options.floor ? answer.records : answer.batchId === null ? 0 : answer.applied;
+      if (done !== RECORDS_PER_EVENT) {
+        failures.push(`an invocation answered ${JSON.stringify(answer).slice(0, 200)}`);
+      }
+    };
+    for (let i = 0; i < Math.max(1, options.warmupInvocations); i++) await invoke();
+    const [environment, ...more] = runtimeProcesses(process.pid);
+    if (environment === undefined || more.length > 0) {
+      throw new Error(`expected one emulator with one runtime below this process, found ${more.length + 1}`);
+    }
+    options.onMeasuring?.(environment.runtime);
+    const functionMs: number[] = [];
+    const emulatorMs: number[] = [];
+    const wallMs: number[] = [];
+    for (let run = 0; run < options.runs; run++) {
+      const runtimeBefore = readProcStat(environment.runtime);
+      const emulatorBefore = readProcStat(environment.emulator);
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < options.invocationsPerRun; i++) await invoke();
+      const wall = Number(process.hrtime.bigint() - start) / 1e6;
+      const perRun = options.invocationsPerRun;
+      const ticks = clockTicksPerSecond();
+      functionMs.push(cpuMillisBetween(runtimeBefore, readProcStat(environment.runtime), ticks) / perRun);
+      emulatorMs.push(cpuMillisBetween(emulatorBefore, readProcStat(environment.emulator), ticks) / perRun);
+      wallMs.push(wall / perRun);
+      options.log(
+        `runtime: run ${run + 1}/${options.runs}: function ${functionMs.at(-1)?.toFixed(1)} ms, emulator ${emulatorMs.at(-1)?.toFixed(1)} ms CPU per invocation`,
+      );
+    }
+    await options.onMeasured?.(environment.runtime);
+    if (fn.stats.coldStarts !== 1) failures.push(`${fn.stats.coldStarts} cold starts, expected 1`);
+    return {
+      functionMs: summarize(functionMs),
+      emulatorMs: summarize(emulatorMs),
+      wallMs: summarize(wallMs),
+      eventBytes,
+      invocations: fn.stats.invocations,
+      failures,
+    };
+  } finally {
+    await fn.stop();
+  }
+}
