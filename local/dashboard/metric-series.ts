@@ -1,4 +1,4 @@
-import { quantile } from '../../bench/stats.js';
+import { quantile } from '../../bench/report/stats.js';
 import { DEALS_SENT_LOG, type MetricSpec, type Statistic } from '../../lib/observability-metrics.js';
 import type { EmfDocument } from '../lambda/function-output.js';
 

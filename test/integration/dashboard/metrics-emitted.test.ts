@@ -24,7 +24,7 @@ describe('every metric a CloudWatch widget or alarm reads in our namespace', () 
     cleanups.push(() => database.drop());
     const healthy = await loadAggregator(database.url);
     cleanups.push(() => healthy.closeConnections());
-    const down = await loadAggregator('postgres://nobody:nothing@127.0.0.1:1/none');
+    const down = await loadAggregator('postgres://127.0.0.1:1/none');
     cleanups.push(() => down.closeConnections());
     const brokers = inject('kafkaBrokers');
     const topic = `metrics-${Date.now()}`;
