@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../../db/migrate.js';
 import type { RetryInfo } from '../../../local/esm/emulator.js';
-import { createTopic } from '../../../local/kafka/broker.js';
+import { createTopic } from '../../../local/kafka/admin.js';
 import { type LocalPostgres, startEmbeddedPostgres } from '../../../local/postgres/embedded.js';
 import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';

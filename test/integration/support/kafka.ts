@@ -1,5 +1,5 @@
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
-import { createTopic } from '../../../local/kafka/broker.js';
+import { createTopic, groupLag } from '../../../local/kafka/admin.js';
 
 export function testKafka(brokers: string): Kafka {
   return new Kafka({ clientId: 'integration-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
@@ -28,14 +28,7 @@ export async function fullyCommitted(brokers: string, topic: string, groupId: st
   const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
-    const [ends, [committed]] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
-    return ends.every((end) => {
-      const done = committed?.partitions.find((p) => p.partition === end.partition);
-      return Number(end.high) === 0 || (done !== undefined && Number(done.offset) >= Number(end.high));
-    });
+    return (await groupLag(admin, topic, groupId)).lag === 0;
   } finally {
     await admin.disconnect();
   }
