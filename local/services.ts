@@ -1,4 +1,3 @@
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { migrate } from '../db/migrate.js';
 import { optionalEnv } from '../lambda/adapters/env.js';
