@@ -7,6 +7,7 @@ import { PRODUCER_SCHEDULE_SECONDS } from '../lambda/producer/schedule.js';
 import { MAX_EVENT_BYTES } from '../lambda/shared/event-source-mapping.js';
 import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
+import { eventLinesFromEnv } from './esm/event-lines.js';
 import { localClusterArn } from './esm/local-mapping.js';
 import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
 import {
@@ -144,6 +145,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
           `${(info.error as Error).message}; retrying in ${info.delayMs} ms`,
       ),
     onFault: faultFromEnv(),
+    eventLines: eventLinesFromEnv(process.env),
   });
   await emulator.start();
 
