@@ -4,7 +4,7 @@ import {
   decodeTransaction,
   type Validation,
   validateTransaction,
-} from '../../lambda/domain/transaction.js';
+} from '../../../lambda/domain/transaction.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeText, inspectText, quoteText } from '../../lambda/domain/safe-text.js';
+import { escapeText, inspectText, quoteText } from '../../../lambda/domain/safe-text.js';
 
 describe('escapeText', () => {
   it('writes control characters, lone surrogates and backslashes as JSON escapes and keeps the rest', () => {

@@ -8,8 +8,8 @@ import {
   type RecordMetadata,
 } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { TransactionGenerator } from '../../lambda/domain/generator.js';
-import { CountingPartitioner, publishAtRate, totalsKey } from '../../lambda/producer/publish.js';
+import { TransactionGenerator } from '../../../lambda/domain/generator.js';
+import { CountingPartitioner, publishAtRate, totalsKey } from '../../../lambda/producer/publish.js';
 
 const TOPIC = 'transaction';
 

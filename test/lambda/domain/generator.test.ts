@@ -5,8 +5,8 @@ import {
   type GeneratedTransaction,
   type GeneratorOptions,
   TransactionGenerator,
-} from '../../lambda/domain/generator.js';
-import { validateTransaction } from '../../lambda/domain/transaction.js';
+} from '../../../lambda/domain/generator.js';
+import { validateTransaction } from '../../../lambda/domain/transaction.js';
 
 const EVENT_TIME = 1_732_441_850_987;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogin } from '../../lambda/migrator/login-secret.js';
+import { parseLogin } from '../../../lambda/migrator/login-secret.js';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:aggregator-AbCdEf';
 

@@ -1,11 +1,11 @@
 import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { Refusal } from '../../lambda/aggregator/position-store.js';
-import { processBatch } from '../../lambda/aggregator/process-batch.js';
-import { type BatchAggregate, partitionKey } from '../../lambda/domain/aggregate.js';
-import { encodeMskEvent, type KafkaRecord } from '../../lambda/domain/kafka-record.js';
-import { type Deal, dealRecords, expectedCells, generateDeals } from '../domain/deal-records.js';
-import { InMemoryPositionStore } from './in-memory-position-store.js';
+import type { Refusal } from '../../../lambda/aggregator/position-store.js';
+import { processBatch } from '../../../lambda/aggregator/process-batch.js';
+import { type BatchAggregate, partitionKey } from '../../../lambda/domain/aggregate.js';
+import { encodeMskEvent, type KafkaRecord } from '../../../lambda/domain/kafka-record.js';
+import { type Deal, dealRecords, expectedCells, generateDeals } from '../../fixtures/deal-records.js';
+import { InMemoryPositionStore } from '../../fixtures/in-memory-position-store.js';
 
 const SOURCE = 'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/7f3c9a52-2';
 

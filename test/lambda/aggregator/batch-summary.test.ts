@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summarizeBatch } from '../../lambda/aggregator/batch-summary.js';
-import { CentsSum } from '../../lambda/domain/money.js';
+import { summarizeBatch } from '../../../lambda/aggregator/batch-summary.js';
+import { CentsSum } from '../../../lambda/domain/money.js';
 
 describe('summarizeBatch', () => {
   it('is plain data that survives the runtime JSON.stringify unchanged, sums as exact decimal strings', () => {

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateBatch, partitionKey } from '../../lambda/domain/aggregate.js';
-import type { KafkaRecord } from '../../lambda/domain/kafka-record.js';
-import { DEFAULT_RULES } from '../../lambda/domain/transaction.js';
-import { cellsOf, dealRecords, expectedCells, generateDeals, T0, TOPIC } from './deal-records.js';
+import { aggregateBatch, partitionKey } from '../../../lambda/domain/aggregate.js';
+import type { KafkaRecord } from '../../../lambda/domain/kafka-record.js';
+import { DEFAULT_RULES } from '../../../lambda/domain/transaction.js';
+import {
+  cellsOf,
+  dealRecords,
+  expectedCells,
+  generateDeals,
+  T0,
+  TOPIC,
+} from '../../fixtures/deal-records.js';
 
 const SOURCE = 'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/7f3c9a52-2';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CentsSum, formatCents, parseCents, toCents } from '../../lambda/domain/money.js';
+import { CentsSum, formatCents, parseCents, toCents } from '../../../lambda/domain/money.js';
 
 /** A small deterministic sequence (LCG) so that the sums below are the same on every run. */
 function* pseudoRandomCents(count: number, maxAbs: number, seed = 7): Generator<number> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataErrorSqlstate } from '../../lambda/adapters/postgres-position-store.js';
+import { dataErrorSqlstate } from '../../../lambda/adapters/postgres-position-store.js';
 
 describe('dataErrorSqlstate', () => {
   it.each([

@@ -6,8 +6,8 @@ import {
   encodeMskEvent,
   type KafkaRecord,
   type KafkaRecordSource,
-} from '../../lambda/domain/kafka-record.js';
-import { decodeTransaction } from '../../lambda/domain/transaction.js';
+} from '../../../lambda/domain/kafka-record.js';
+import { decodeTransaction } from '../../../lambda/domain/transaction.js';
 
 const CLUSTER_ARN =
   'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/7f3c9a52-1b2d-4e5f-9a8b-0c1d2e3f4a5b-2';
@@ -17,7 +17,7 @@ const BROKERS =
 const T0 = 1_732_441_850_987;
 
 async function loadFixture(name: string): Promise<MSKEvent> {
-  const text = await readFile(new URL(`../fixtures/msk/${name}`, import.meta.url), 'utf8');
+  const text = await readFile(new URL(`../../fixtures/msk/${name}`, import.meta.url), 'utf8');
   return JSON.parse(text) as MSKEvent;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CachedConnection } from '../../lambda/producer/cached-connection.js';
+import { CachedConnection } from '../../../lambda/producer/cached-connection.js';
 
 class FakeClient {
   disconnected = false;

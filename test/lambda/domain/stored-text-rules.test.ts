@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateBatch } from '../../lambda/domain/aggregate.js';
-import { decodeDealFast } from '../../lambda/domain/fast-decode.js';
-import { decodeTransaction, type Validation } from '../../lambda/domain/transaction.js';
+import { aggregateBatch } from '../../../lambda/domain/aggregate.js';
+import { decodeDealFast } from '../../../lambda/domain/fast-decode.js';
+import { decodeTransaction, type Validation } from '../../../lambda/domain/transaction.js';
 
 const deal = (branchJson: string, amount = '1') =>
   Buffer.from(`{"branch":${branchJson},"currency":"USD","amount":${amount}}`);

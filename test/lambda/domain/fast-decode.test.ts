@@ -1,25 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateBatch } from '../../lambda/domain/aggregate.js';
+import { aggregateBatch } from '../../../lambda/domain/aggregate.js';
 import {
   type DealValidation,
   decodeDealFast,
   decodeTransactionFast,
   scanCanonicalTransaction,
-} from '../../lambda/domain/fast-decode.js';
+} from '../../../lambda/domain/fast-decode.js';
 import {
   DEFAULT_BRANCHES,
   DEFAULT_CURRENCIES,
   seededRandom,
   TransactionGenerator,
-} from '../../lambda/domain/generator.js';
-import type { KafkaRecord } from '../../lambda/domain/kafka-record.js';
-import { CentsSum } from '../../lambda/domain/money.js';
+} from '../../../lambda/domain/generator.js';
+import type { KafkaRecord } from '../../../lambda/domain/kafka-record.js';
+import { CentsSum } from '../../../lambda/domain/money.js';
 import {
   DEFAULT_RULES,
   decodeTransaction,
   type Validation,
   type ValidationRules,
-} from '../../lambda/domain/transaction.js';
+} from '../../../lambda/domain/transaction.js';
 
 // fast-check is not a dependency: a seeded generator makes the cases, so a failure is reproducible
 // from the seed printed with it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planTopic, readTopicSpec, type TopicSpec } from '../../lambda/topic-setup/plan.js';
+import { planTopic, readTopicSpec, type TopicSpec } from '../../../lambda/topic-setup/plan.js';
 
 const spec: TopicSpec = { topic: 'transaction', partitions: 3, replicationFactor: 2, minInsyncReplicas: 1 };
 
