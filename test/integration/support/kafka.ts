@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
 import { createTopic, groupLag } from '../../../local/kafka/admin.js';
 
@@ -34,14 +35,27 @@ export async function fullyCommitted(brokers: string, topic: string, groupId: st
   }
 }
 
+/** Each partition's end offset (the offset the next record will get). */
+export async function topicEnds(brokers: string, topic: string): Promise<Map<number, number>> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)] as const));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Resolves once `condition` holds, asking every `pollMs`; throws after `timeoutMs`, naming `what`. */
 export async function waitFor(
   condition: () => Promise<boolean>,
   timeoutMs: number,
   what: string,
+  pollMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(pollMs);
   }
 }

@@ -32,5 +32,3 @@ export async function appliedBatches(pool: pg.Pool): Promise<number> {
   const result = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM applied_batch');
   return result.rows[0]?.n ?? 0;
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
