@@ -7,27 +7,11 @@ import type { InvocationInfo, RetryInfo } from './emulator.js';
  */
 export const ESM_EVENT_LINES_ENV = 'ESM_EVENT_LINES';
 
-/** A batch failed and will be retried after `delayMs`. */
-export interface RetryLine {
-  readonly event: 'esm.retry';
-  readonly topic: string;
-  readonly partition: number;
-  readonly fromOffset: number;
-  readonly attempt: number;
-  readonly delayMs: number;
-  readonly error: string;
-}
+/** A batch failed and will be retried after `delayMs`: RetryInfo with its error as text. */
+export type RetryLine = Omit<RetryInfo, 'error'> & { readonly event: 'esm.retry'; readonly error: string };
 
-/** A batch was invoked and its offsets committed. */
-export interface InvocationLine {
-  readonly event: 'esm.invocation';
-  readonly topic: string;
-  readonly partition: number;
-  readonly fromOffset: number;
-  readonly toOffset: number;
-  readonly records: number;
-  readonly durationMs: number;
-}
+/** A batch was invoked and its offsets committed: InvocationInfo without the handler's result. */
+export type InvocationLine = Omit<InvocationInfo, 'result'> & { readonly event: 'esm.invocation' };
 
 export type EsmEventLine = RetryLine | InvocationLine;
 

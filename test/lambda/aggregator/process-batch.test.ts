@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { PositionStore } from '../../../lambda/aggregator/position-store.js';
@@ -7,6 +6,7 @@ import { type BatchAggregate, partitionKey } from '../../../lambda/domain/aggreg
 import { encodeMskEvent, type KafkaRecord } from '../../../lambda/domain/kafka-record.js';
 import { type Deal, dealRecords, expectedCells, generateDeals, TOPIC } from '../../fixtures/deal-records.js';
 import { InMemoryPositionStore } from '../../fixtures/in-memory-position-store.js';
+import { loadMskEvent } from '../../fixtures/load-msk-event.js';
 
 const SOURCE = 'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/7f3c9a52-2';
 const BROKERS = 'b-1.treasurystream.a1bc2d.c2.kafka.eu-central-1.amazonaws.com:9098';
@@ -88,8 +88,7 @@ describe('processBatch', () => {
 
   it('applies the AWS fixture: valid deals summed, the tombstone, empty value and bad JSON set aside', async () => {
     // Prepare
-    const text = await readFile(new URL('../../fixtures/msk/two-partitions.json', import.meta.url), 'utf8');
-    const event = JSON.parse(text) as MSKEvent;
+    const event = await loadMskEvent();
     const store = new InMemoryPositionStore();
 
     // Act

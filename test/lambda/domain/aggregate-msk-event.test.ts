@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { aggregateBatch, aggregateMskEvent, partitionKey } from '../../../lambda/domain/aggregate.js';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
@@ -8,6 +6,7 @@ import {
   encodeMskEvent,
   type KafkaRecordSource,
 } from '../../../lambda/domain/kafka-record.js';
+import { loadMskEvent } from '../../fixtures/load-msk-event.js';
 
 const SOURCE = {
   eventSourceArn: 'arn:aws:kafka:eu-west-1:123456789012:cluster/c/1',
@@ -91,9 +90,7 @@ describe('aggregateMskEvent', () => {
 
   it('aggregates the AWS-shaped fixture as aggregateBatch does', async () => {
     // Prepare
-    const fixture = JSON.parse(
-      await readFile(new URL('../../fixtures/msk/two-partitions.json', import.meta.url), 'utf8'),
-    ) as MSKEvent;
+    const fixture = await loadMskEvent();
 
     // Act
     const direct = aggregateMskEvent(fixture);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +7,8 @@ import {
   type KafkaRecordSource,
 } from '../../../lambda/domain/kafka-record.js';
 import { decodeTransaction } from '../../../lambda/domain/transaction.js';
+import { loadMskEvent } from '../../fixtures/load-msk-event.js';
+import { parserMessage } from '../../fixtures/parser-message.js';
 
 const CLUSTER_ARN =
   'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/7f3c9a52-1b2d-4e5f-9a8b-0c1d2e3f4a5b-2';
@@ -16,27 +17,12 @@ const BROKERS =
   'b-2.treasurystream.a1bc2d.c2.kafka.eu-central-1.amazonaws.com:9098';
 const T0 = 1_732_441_850_987;
 
-async function loadFixture(name: string): Promise<MSKEvent> {
-  const text = await readFile(new URL(`../../fixtures/msk/${name}`, import.meta.url), 'utf8');
-  return JSON.parse(text) as MSKEvent;
-}
-
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
-
-/** JSON.parse's own message for this text: its wording belongs to the Node version, not to us. */
-function parserMessage(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error(`${text} is valid JSON`);
-}
 
 describe('decodeMskEvent', () => {
   it('decodes an event as AWS sends it, two partitions in the order listed', async () => {
     // Prepare
-    const event = await loadFixture('two-partitions.json');
+    const event = await loadMskEvent();
 
     // Act
     const records = decodeMskEvent(event);
@@ -88,7 +74,7 @@ describe('decodeMskEvent', () => {
 
   it('leaves out the key of a record written without one and the value of a tombstone', async () => {
     // Prepare
-    const event = await loadFixture('two-partitions.json');
+    const event = await loadMskEvent();
 
     // Act
     const records = decodeMskEvent(event);
@@ -102,7 +88,7 @@ describe('decodeMskEvent', () => {
 
   it('hands the validator what it needs to tell a tombstone, an empty value and bad JSON apart', async () => {
     // Prepare
-    const event = await loadFixture('two-partitions.json');
+    const event = await loadMskEvent();
 
     // Act
     const outcomes = decodeMskEvent(event).map((record) => {
@@ -316,7 +302,7 @@ describe('encodeMskEvent', () => {
 
   it('re-encodes the AWS fixture to the same event, headers aside', async () => {
     // Prepare
-    const fixture = await loadFixture('two-partitions.json');
+    const fixture = await loadMskEvent();
     const withoutHeaders = (event: MSKEvent) =>
       Object.fromEntries(
         Object.entries(event.records).map(([key, records]) => [

@@ -5,6 +5,7 @@ import {
   type Validation,
   validateTransaction,
 } from '../../../lambda/domain/transaction.js';
+import { parserMessage } from '../../fixtures/parser-message.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -12,16 +13,6 @@ const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 function reasonOf(validation: Validation): string {
   if (validation.ok) throw new Error(`expected a rejection, got ${JSON.stringify(validation.value)}`);
   return validation.reason;
-}
-
-/** The parser's own message for this text, as JSON.parse words it on this Node version. */
-function parserMessage(text: string): string {
-  try {
-    JSON.parse(text);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  throw new Error(`${text} is valid JSON`);
 }
 
 describe('decodeTransaction', () => {

@@ -36,7 +36,7 @@ describe('the emulator’s event lines', () => {
 
   it('carry an invocation without the handler’s result', () => {
     // Prepare
-    const info = {
+    const { result: _result, ...fields } = {
       topic: 't',
       partition: 0,
       fromOffset: 0,
@@ -47,18 +47,10 @@ describe('the emulator’s event lines', () => {
     };
 
     // Act
-    const parsed = parseEventLine(JSON.stringify(invocationLine(info)));
+    const parsed = parseEventLine(JSON.stringify(invocationLine({ ...fields, result: _result })));
 
     // Assess
-    expect(parsed).toEqual({
-      event: 'esm.invocation',
-      topic: 't',
-      partition: 0,
-      fromOffset: 0,
-      toOffset: 9,
-      records: 10,
-      durationMs: 12,
-    });
+    expect(parsed).toEqual({ event: 'esm.invocation', ...fields });
   });
 
   it.each([
