@@ -295,5 +295,7 @@ describe('malformed records mixed into a live stream', () => {
     const ends = await topicEnds(brokers, topic);
     for (const want of expected) expect(ends.get(want.partition)).toBeGreaterThan(want.offset + 1);
     await expectExactTotals(fixture.database.pool, truth, topic, ends);
+    // Without a fault the mapping invoked and committed each record once, bad ones included.
+    expect(emulator.stats.recordsCommitted).toBe([...ends.values()].reduce((sum, end) => sum + end, 0));
   });
 });
