@@ -189,8 +189,14 @@ export class EsmEmulator {
       if (!committed || generation !== this.generation) continue;
       lane.release(batch.length, Date.now());
       if (this.paused.has(lane.partition) && lane.size < this.options.limits.batchSize) {
-        this.paused.delete(lane.partition);
-        this.consumer.resume([{ topic: this.options.topic, partitions: [lane.partition] }]);
+        try {
+          this.consumer.resume([{ topic: this.options.topic, partitions: [lane.partition] }]);
+          this.paused.delete(lane.partition);
+        } catch {
+          // kafkajs is restarting the consumer after a crash (a broker that went away): the partition
+          // stays in `paused`, and the GROUP_JOIN listener resumes it once the consumer has rejoined.
+          // Thrown here, it would end this lane's loop and strand the partition.
+        }
       }
     }
   }
