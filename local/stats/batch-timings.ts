@@ -1,14 +1,13 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { BatchTiming } from './latency.js';
 
 export interface BatchTimingQuery {
   /**
-   * A table with applied_batch's timing columns (committed_at, record_count, first_record_time,
-   * last_record_time, record_time_histogram); the benchmark's peer writes one of its own. Trusted
-   * text: it is spliced into the SQL.
-   * @default 'applied_batch'
+   * The schema of the applied_batch table to read: the benchmark's peer writes one of its own, with
+   * the same timing columns (committed_at, record_count, first/last_record_time, record_time_histogram).
+   * @default 'public'
    */
-  readonly table?: string;
+  readonly schema?: string;
   /** Only batches whose newest record was produced at or after this (epoch ms). @default all */
   readonly producedSince?: number;
 }
@@ -24,7 +23,7 @@ export async function readBatchTimings(
     first_record_time: Date | null;
     record_time_histogram: number[] | null;
   }>(
-    `SELECT committed_at, record_count, first_record_time, record_time_histogram FROM ${query.table ?? 'applied_batch'}
+    `SELECT committed_at, record_count, first_record_time, record_time_histogram FROM ${pg.escapeIdentifier(query.schema ?? 'public')}.applied_batch
      WHERE last_record_time >= $1`,
     [new Date(query.producedSince ?? 0)],
   );
