@@ -12,6 +12,9 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**', 'node_modules/**'],
           testTimeout: 60_000,
+          // The stack tests synthesize in beforeAll: seconds alone, more than the default 10 s when
+          // the two cores are shared.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -17,7 +17,7 @@ if [ ! -x "$venv/bin/checkov" ]; then
 fi
 "$venv/bin/checkov" --version
 
-# The same opt-ins as test/cdk (OPT_INS): provisioned mode, destroy on removal, three zones by ID...
+# The same opt-ins as test/lib (OPT_INS): provisioned mode, destroy on removal, three zones by ID...
 opt_ins=(-c minimumPollers=1 -c maximumPollers=2 -c destroyOnRemoval=true -c databaseMultiAz=true
   -c sqlClientCidrs=10.8.0.0/16 -c alarmEmail=ops@example.com -c zones=3
   -c availabilityZoneIds=euw1-az1,euw1-az2,euw1-az3)

@@ -1,3 +1,5 @@
+import { PRODUCER_RUN_SECONDS } from '../lambda/producer/schedule.js';
+import { AGGREGATOR_CONSUMER_GROUP_ID, MSK_MAX_BATCH_SIZE } from '../lambda/shared/event-source-mapping.js';
 import { MSK_BROKER_INSTANCE_TYPES, MSK_EXCLUDED_ZONE_IDS, MSK_KAFKA_VERSIONS } from './msk-offerings.js';
 
 /**
@@ -86,10 +88,10 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   destroyOnRemoval: false,
   sqlClientCidrs: [],
   producerRatePerSecond: 100,
-  producerDurationSeconds: 55,
+  producerDurationSeconds: PRODUCER_RUN_SECONDS,
   aggregatorBatchSize: 500,
   aggregatorBatchingWindowSeconds: 2,
-  consumerGroupId: 'treasury-stream-aggregator',
+  consumerGroupId: AGGREGATOR_CONSUMER_GROUP_ID,
   maxRetryAttempts: 10,
   lagAlarmThreshold: 10_000,
   logRetentionDays: 30,
@@ -286,7 +288,13 @@ export function readConfig(context: ContextSource): PipelineConfig {
     sqlClientCidrs: sqlClientCidrs(context),
     producerRatePerSecond: positiveNumber(context, 'producerRatePerSecond', d.producerRatePerSecond, 100_000),
     producerDurationSeconds: integer(context, 'producerDurationSeconds', d.producerDurationSeconds, 1, 840),
-    aggregatorBatchSize: integer(context, 'aggregatorBatchSize', d.aggregatorBatchSize, 1, 10_000),
+    aggregatorBatchSize: integer(
+      context,
+      'aggregatorBatchSize',
+      d.aggregatorBatchSize,
+      1,
+      MSK_MAX_BATCH_SIZE,
+    ),
     aggregatorBatchingWindowSeconds: integer(
       context,
       'aggregatorBatchingWindowSeconds',

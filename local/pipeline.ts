@@ -3,10 +3,14 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
+import { PRODUCER_SCHEDULE_SECONDS } from '../lambda/producer/schedule.js';
+import { MAX_EVENT_BYTES } from '../lambda/shared/event-source-mapping.js';
 import { AGGREGATOR_METRIC } from '../lib/observability-metrics.js';
 import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
 import { startDashboard } from './dashboard/server.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
+import { eventLinesFromEnv } from './esm/event-lines.js';
+import { localClusterArn } from './esm/local-mapping.js';
 import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
 import {
   loadInProcessFunctions,
@@ -36,12 +40,10 @@ export interface PipelineOptions {
 }
 
 // The schedule in AWS fires the producer once a minute; so does the local runtime.
-const SCHEDULE_MS = 60_000;
+const SCHEDULE_MS = PRODUCER_SCHEDULE_SECONDS * 1000;
 const SCHEDULE_RULE_ARN = 'arn:aws:events:local:000000000000:rule/treasury-stream-producer-every-minute';
 const STATUS_EVERY_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 120_000;
-// Lambda's synchronous invocation payload limit, which caps an MSK event.
-const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 
 /** Reads ESM_FAULT ("point:invocation", e.g. "after-invoke-before-commit:3"): the crash tests' hook. */
 function faultFromEnv(): ((point: FaultPoint, invocation: number) => void) | undefined {
@@ -150,7 +152,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   const { clusterId } = await admin.describeCluster();
-  const eventSourceArn = `arn:aws:kafka:local:000000000000:cluster/treasury-stream-local/${clusterId}`;
+  const eventSourceArn = localClusterArn('treasury-stream-local', clusterId);
 
   const emulator = new EsmEmulator({
     kafka,
@@ -183,6 +185,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       );
     },
     onFault: faultFromEnv(),
+    eventLines: eventLinesFromEnv(process.env),
   });
   await emulator.start();
   dashboard?.collector.watchLag(async () => (await positionOf(admin, emulator)).perPartition);

@@ -1,8 +1,8 @@
-import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { migrate } from '../db/migrate.js';
 import { optionalEnv } from '../lambda/adapters/env.js';
-import { createTopic, startKafkaBroker } from './kafka/broker.js';
+import { createTopic, waitForProducerIds } from './kafka/admin.js';
+import { startKafkaBroker } from './kafka/broker.js';
 import { startEmbeddedPostgres } from './postgres/embedded.js';
 
 /** The topic; TOPIC overrides it (the integration tests give each test a topic of its own). */
@@ -83,22 +83,6 @@ export async function startLocalServices(
     await stop();
     throw error;
   }
-}
-
-/**
- * A new broker loads its transaction coordinator (which hands out idempotent producer ids) a moment
- * after it answers; an idempotent producer started before then logs a retriable error. Waiting here
- * keeps the first screen clean.
- */
-async function waitForProducerIds(brokers: readonly string[]): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'treasury-stream-setup',
-    brokers: [...brokers],
-    logLevel: logLevel.NOTHING,
-  });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  await producer.disconnect();
 }
 
 /** A connection URL without its password, for printing. */

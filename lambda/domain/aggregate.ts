@@ -30,7 +30,7 @@ export function aggregateBatch(
     batch.enterPartition(record.topic, record.partition);
     if (!batch.accept(record.offset, record.timestamp)) continue;
     // decodeTransaction's decision, reason and amount for every input, faster for the producer's
-    // values (lambda/domain/fast-decode.ts; test/domain/fast-decode.test.ts holds them equal).
+    // values (lambda/domain/fast-decode.ts; test/lambda/domain/fast-decode.test.ts holds them equal).
     const decoded = decodeDealFast(record.value, rules);
     if (decoded.ok) batch.addDeal(decoded.value.branch, decoded.value.currency, decoded.value.amountCents);
     else batch.addReject({ ...record, reason: decoded.reason });

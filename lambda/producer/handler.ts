@@ -7,12 +7,12 @@ import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
 import { TransactionGenerator } from '../domain/generator.js';
 import { CachedConnection } from './cached-connection.js';
 import { CountingPartitioner, type PublishReport, publishAtRate } from './publish.js';
+import { PRODUCER_RUN_SECONDS } from './schedule.js';
 
 const kafkaSource = readKafkaSource(process.env);
 const topic = optionalEnv(process.env, 'TOPIC') ?? 'transaction';
 const ratePerSecond = numberEnv(process.env, 'RATE_PER_SECOND', 100, 0.1, 1_000_000);
-// The schedule fires once a minute, so by default one invocation covers its minute.
-const durationSeconds = integerEnv(process.env, 'DURATION_SECONDS', 60, 1, 900);
+const durationSeconds = integerEnv(process.env, 'DURATION_SECONDS', PRODUCER_RUN_SECONDS, 1, 900);
 const logger = new Logger({ serviceName: SERVICE_NAME.producer });
 const partitioner = new CountingPartitioner();
 

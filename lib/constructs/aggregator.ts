@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../lambda/shared/event-source-mapping.js';
 import type { ProvisionedPollers } from '../config.js';
 
 import { aggregatorFunction } from '../function-definitions.js';
@@ -70,7 +71,7 @@ export class Aggregator extends Construct {
   constructor(scope: Construct, id: string, props: AggregatorProps) {
     super(scope, id);
     const { network, streaming, database } = props;
-    const consumerGroupId = props.consumerGroupId ?? 'treasury-stream-aggregator';
+    const consumerGroupId = props.consumerGroupId ?? AGGREGATOR_CONSUMER_GROUP_ID;
 
     this.handler = new PipelineFunction(this, 'Handler', {
       ...definedFunctionProps(aggregatorFunction(), {

@@ -76,7 +76,7 @@ const NO_DLQ =
   'Not invoked asynchronously with anything to keep: custom resources report failures to CloudFormation, ' +
   'the aggregator is retried by its event source mapping, and a failed producer run is not repeated on purpose.';
 const ENV_NOT_SECRET =
-  'The variables hold ARNs, names and settings, never a secret (test/cdk checks); Lambda encrypts them at ' +
+  'The variables hold ARNs, names and settings, never a secret (test/lib checks); Lambda encrypts them at ' +
   'rest with its AWS-managed key.';
 
 /** Functions of this stack and the CDK framework functions beside them. */

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import { PRODUCER_RUN_SECONDS } from '../../lambda/producer/schedule.js';
 import { producerFunction } from '../function-definitions.js';
 import type { Network } from './network.js';
 import { definedFunctionProps, PipelineFunction } from './pipeline-function.js';
@@ -26,7 +27,7 @@ export class Producer extends Construct {
   constructor(scope: Construct, id: string, props: ProducerProps) {
     super(scope, id);
     const { network, streaming } = props;
-    const durationSeconds = props.durationSeconds ?? 55;
+    const durationSeconds = props.durationSeconds ?? PRODUCER_RUN_SECONDS;
 
     this.handler = new PipelineFunction(this, 'Handler', {
       ...definedFunctionProps(

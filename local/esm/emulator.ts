@@ -1,6 +1,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
+import { type EsmEventLine, invocationLine, retryLine } from './event-lines.js';
 import { type BatchLimits, type BufferedRecord, PartitionLane } from './partition-lane.js';
 
 /** One invocation, as the emulator reports it. */
@@ -44,6 +45,8 @@ export interface EsmEmulatorOptions {
   readonly onInvocation?: (info: InvocationInfo) => void;
   readonly onRetry?: (info: RetryInfo) => void;
   readonly onFault?: (point: FaultPoint, invocation: number) => void;
+  /** Receives each invocation and retry as a structured line (see event-lines.ts). */
+  readonly eventLines?: (line: EsmEventLine) => void;
 }
 
 export interface EmulatorStats {
@@ -186,8 +189,14 @@ export class EsmEmulator {
       if (!committed || generation !== this.generation) continue;
       lane.release(batch.length, Date.now());
       if (this.paused.has(lane.partition) && lane.size < this.options.limits.batchSize) {
-        this.paused.delete(lane.partition);
-        this.consumer.resume([{ topic: this.options.topic, partitions: [lane.partition] }]);
+        try {
+          this.consumer.resume([{ topic: this.options.topic, partitions: [lane.partition] }]);
+          this.paused.delete(lane.partition);
+        } catch {
+          // kafkajs is restarting the consumer after a crash (a broker that went away): the partition
+          // stays in `paused`, and the GROUP_JOIN listener resumes it once the consumer has rejoined.
+          // Thrown here, it would end this lane's loop and strand the partition.
+        }
       }
     }
   }
@@ -234,7 +243,7 @@ export class EsmEmulator {
         ]);
         this.options.onFault?.('after-commit', invocation);
         this.stats.recordsCommitted += batch.length;
-        this.options.onInvocation?.({
+        const info: InvocationInfo = {
           topic: lane.topic,
           partition: lane.partition,
           fromOffset: first.offset,
@@ -242,21 +251,25 @@ export class EsmEmulator {
           records: batch.length,
           durationMs: Date.now() - started,
           result,
-        });
+        };
+        this.options.onInvocation?.(info);
+        this.options.eventLines?.(invocationLine(info));
         return true;
       } catch (error) {
         // A commit refused after a rebalance: the partition's new owner gets the records again, and
         // the handler's checkpoint makes that redelivery harmless.
         if (generation !== this.generation || !this.running) return false;
         this.stats.retries++;
-        this.options.onRetry?.({
+        const info: RetryInfo = {
           topic: lane.topic,
           partition: lane.partition,
           fromOffset: first.offset,
           attempt,
           delayMs: delay,
           error,
-        });
+        };
+        this.options.onRetry?.(info);
+        this.options.eventLines?.(retryLine(info));
         await sleep(delay);
         delay = Math.min(backoff.max, delay * 2);
         if (generation !== this.generation || !this.running) return false;

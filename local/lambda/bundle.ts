@@ -11,7 +11,7 @@ const BUNDLES_DIR = join(ROOT, '.cache', 'lambda');
  * Bundles a function as CDK's NodejsFunction does with FUNCTION_BUNDLING (the esbuild command it
  * runs: --bundle --platform=node and the same target, format, main fields, banner, minification,
  * source map and externals), into `.cache/lambda/<name>/`. Returns that folder: the task root.
- * test/cdk/bundling.test.ts holds this bundle byte-equal to the asset `cdk synth` stages.
+ * test/lib/bundling.test.ts holds this bundle byte-equal to the asset `cdk synth` stages.
  */
 export async function bundleFunction(definition: FunctionDefinition, outDir?: string): Promise<string> {
   const taskRoot = outDir ?? join(BUNDLES_DIR, definition.name);

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LAMBDA_HANDLER } from '../../lib/function-bundling.js';
 import { FUNCTION_NODE_OPTIONS, type FunctionDefinition } from '../../lib/function-definitions.js';
-import { freePort } from '../postgres/embedded.js';
+import { freePort } from '../net/free-port.js';
 import { classifyOutputLine, type FunctionOutputLine, lineSplitter } from './function-output.js';
 
 const SUPERVISOR = fileURLToPath(new URL('./supervise.sh', import.meta.url));

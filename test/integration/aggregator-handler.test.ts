@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
 import { readFlowTotals, readPositions } from '../../local/totals.js';
+import { loadMskEvent } from '../fixtures/load-msk-event.js';
 import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent, resetHandlerTables } from './support/handler-events.js';
 import { generatedRecords, truthOf } from './support/records.js';
@@ -60,9 +59,7 @@ describe('aggregator handler on a real PostgreSQL', () => {
   it('applies an MSK event exactly as AWS sends it, across two partitions', async () => {
     // Prepare: two partitions; a keyless record, a tombstone, an empty value and a non-JSON value.
     await resetTables();
-    const awsEvent = JSON.parse(
-      await readFile(new URL('../fixtures/msk/two-partitions.json', import.meta.url), 'utf8'),
-    ) as MSKEvent;
+    const awsEvent = await loadMskEvent();
 
     // Act
     const report = await fixture.aggregator.handler(awsEvent);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
 import { runScript } from '../../local/child-process.js';
-import { freePort } from '../../local/postgres/embedded.js';
+import { freePort } from '../../local/net/free-port.js';
 import { readPositions } from '../../local/totals.js';
 import { findCredentialsInLog } from '../security/credentials.js';
 import { type AggregatorUnderTest, loadAggregator } from './faults/support/in-process.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runScript, type ScriptRun } from '../../../local/child-process.js';
-import { freePort } from '../../../local/postgres/embedded.js';
+import { freePort } from '../../../local/net/free-port.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
 
 /** Debian's chromium, which .ci/run installs; CHROMIUM names another. */

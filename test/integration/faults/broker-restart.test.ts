@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTopic, type KafkaBroker, startKafkaBroker } from '../../../local/kafka/broker.js';
-import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
+import { createTopic } from '../../../local/kafka/admin.js';
+import { type KafkaBroker, startKafkaBroker } from '../../../local/kafka/broker.js';
+import { testKafka } from '../support/kafka.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';
 import {
@@ -11,9 +13,9 @@ import {
   appliedBatches,
   emulatorFor,
   loadAggregator,
-  sleep,
 } from './support/in-process.js';
 import { LiveProducer } from './support/live-producer.js';
+import { streamThroughFault } from './support/live-stream.js';
 import { faultSeed } from './support/seeded-random.js';
 
 // A broker of this test's own, on its own data dir and port, so that it can be killed and started
@@ -59,23 +61,22 @@ describe('the Kafka broker killed in the middle of a live stream and started aga
     const emulator = emulatorFor(testKafka(brokers.join(',')), topic, groupId, (event) =>
       aggregator.handler(event),
     );
-    await emulator.start();
-    let appliedBefore = 0;
 
     // Act: SIGKILL, as a crash; a few seconds away; the same data dir and port again.
-    try {
-      await waitFor(async () => (await appliedBatches(database.pool)) > 0, 60_000, 'the first batch applied');
-      await broker?.kill();
-      await sleep(3_000);
-      broker = await startKafkaBroker({ dataDir, port });
-      appliedBefore = await appliedBatches(database.pool);
-      await sleep(4_000);
-      await producer.stop();
-      await waitFor(() => fullyCommitted(brokers.join(','), topic, groupId), 90_000, 'all records committed');
-    } finally {
-      await producer.stop();
-      await emulator.stop();
-    }
+    const { appliedAtRecovery } = await streamThroughFault({
+      brokers,
+      topic,
+      groupId,
+      pool: database.pool,
+      producer,
+      emulator,
+      fault: async () => {
+        await broker?.kill();
+        await sleep(3_000);
+        broker = await startKafkaBroker({ dataDir, port });
+      },
+      drainTimeoutMs: 90_000,
+    });
     const topicContents = await readTopic(brokers, topic);
     console.log(
       `broker-restart: ${producer.acknowledged} deals; longest request ${producer.longestSendMs} ms; ` +
@@ -90,7 +91,7 @@ describe('the Kafka broker killed in the middle of a live stream and started aga
     // The producer waited the outage out inside one request (retried, not failed nor re-sent), and the
     // consumer went on applying after the restart.
     expect(producer.longestSendMs).toBeGreaterThanOrEqual(2_000);
-    expect(await appliedBatches(database.pool)).toBeGreaterThan(appliedBefore);
+    expect(await appliedBatches(database.pool)).toBeGreaterThan(appliedAtRecovery);
     await expectExactTotals(database.pool, producer.truth, topic, topicContents.ends);
   });
 });

@@ -1,10 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FaultPoint } from '../../../local/esm/emulator.js';
-import { createTopic } from '../../../local/kafka/broker.js';
+import { createTopic } from '../../../local/kafka/admin.js';
 import { testKafka, waitFor } from '../support/kafka.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
 import { ConsumerProcess } from './support/consumer-process.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';
+import { appliedBatches } from './support/in-process.js';
 import { LiveProducer } from './support/live-producer.js';
 import { between, faultSeed, seededRandom, shuffled } from './support/seeded-random.js';
 
@@ -107,7 +109,7 @@ async function killMidTransaction(args: readonly string[], env: Record<string, s
   try {
     await holder.query('BEGIN');
     await holder.query('LOCK TABLE currency_position IN SHARE MODE');
-    const batchesBefore = await appliedBatches();
+    const batchesBefore = await appliedBatches(database.pool);
     const consumer = new ConsumerProcess(args, env);
     let blocked: number[] = [];
     await waitFor(
@@ -132,7 +134,7 @@ async function killMidTransaction(args: readonly string[], env: Record<string, s
       'the server to roll back the killed consumer’s transactions',
     );
     await holder.query('ROLLBACK');
-    expect(await appliedBatches()).toBe(batchesBefore);
+    expect(await appliedBatches(database.pool)).toBe(batchesBefore);
     return `mid-transaction (${blocked.length} apply_batch rolled back)`;
   } finally {
     await holder.query('ROLLBACK').catch(() => undefined);
@@ -146,23 +148,18 @@ async function killAtRandomMoment(
   env: Record<string, string>,
   random: () => number,
 ): Promise<string> {
-  const batchesBefore = await appliedBatches();
+  const batchesBefore = await appliedBatches(database.pool);
   const consumer = new ConsumerProcess(args, env);
   await waitFor(
-    async () => (await appliedBatches()) > batchesBefore || !consumer.running,
+    async () => (await appliedBatches(database.pool)) > batchesBefore || !consumer.running,
     60_000,
     'the consumer to apply a batch',
   );
   const delayMs = between(random, 0, 1_500);
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  await sleep(delayMs);
   const exit = await consumer.kill();
   expect(exit.signal, exit.output).toBe('SIGKILL');
   return `random moment (${delayMs} ms after its first batch)`;
-}
-
-async function appliedBatches(): Promise<number> {
-  const result = await database.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM applied_batch');
-  return result.rows[0]?.n ?? 0;
 }
 
 async function waitingApplyBatches(): Promise<number[]> {

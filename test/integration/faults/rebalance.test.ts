@@ -1,11 +1,11 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { EsmEmulator } from '../../../local/esm/emulator.js';
-import { createTopic } from '../../../local/kafka/broker.js';
+import { createTopic } from '../../../local/kafka/admin.js';
 import { useAggregatorOnTestDatabase } from '../support/aggregator.js';
 import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';
-import { appliedBatches, emulatorFor, sleep } from './support/in-process.js';
+import { appliedBatches, emulatorFor } from './support/in-process.js';
 import { LiveProducer } from './support/live-producer.js';
 import { faultSeed } from './support/seeded-random.js';
 
@@ -39,10 +39,22 @@ describe('a consumer-group rebalance in the middle of a live stream', () => {
       );
       await second.start();
       await waitFor(async () => second.stats.recordsCommitted > 0, 60_000, 'the second instance to commit');
-      await sleep(1_500);
+      // Both at work on their shares of the partitions before the second leaves.
+      const firstAtSplit = first.stats.invocations;
+      const secondAtSplit = second.stats.invocations;
+      await waitFor(
+        async () => first.stats.invocations > firstAtSplit && second.stats.invocations > secondAtSplit,
+        30_000,
+        'both instances to invoke again',
+      );
       await second.stop();
       await waitFor(async () => first.stats.rebalances >= 3, 30_000, 'the first instance to take all back');
-      await sleep(1_500);
+      const firstAtTakeBack = first.stats.recordsCommitted;
+      await waitFor(
+        async () => first.stats.recordsCommitted > firstAtTakeBack,
+        30_000,
+        'the first instance to commit on all partitions again',
+      );
       await producer.stop();
       await waitFor(() => fullyCommitted(brokers, topic, groupId), 60_000, 'all records committed');
     } finally {

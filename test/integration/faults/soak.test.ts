@@ -1,21 +1,19 @@
-import { describe, expect, inject, it } from 'vitest';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runScript } from '../../../local/child-process.js';
+import type { SoakResult } from '../../../local/soak/soak-report.js';
 import { uniqueTopic } from '../support/test-database.js';
 import { faultSeed } from './support/seeded-random.js';
 
-interface SoakResult {
-  readonly exact: boolean;
-  readonly acknowledged: number;
-  readonly topicRecords: number;
-  readonly duplicateIds: number;
-  readonly kills: Record<string, number>;
-  readonly outageSeconds: number;
-  readonly outageRetries: number;
-}
-
-function runSoak(args: readonly string[], env: Record<string, string>, timeoutMs: number) {
-  return runScript('local/soak.ts', args, { env, timeoutMs });
-}
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'soak-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('npm run soak, the short variant CI runs', () => {
   it('ends with exact totals after 40 s of a live stream with consumer kills and a 10 s database outage', async () => {
@@ -25,18 +23,17 @@ describe('npm run soak, the short variant CI runs', () => {
     const more = ['--db-outage-at', '20', '--window', '0.5', '--drain-timeout', '90', '--seed', String(seed)];
 
     // Act
-    const { code, output } = await runSoak(
-      [...args, ...more, '--quiet'],
-      { KAFKA_BROKERS: inject('kafkaBrokers'), TOPIC: uniqueTopic('soak') },
-      230_000,
+    const resultFile = join(dir, 'result.json');
+    const { code, output } = await runScript(
+      'local/soak/cli.ts',
+      [...args, ...more, '--quiet', '--result-file', resultFile],
+      { env: { KAFKA_BROKERS: inject('kafkaBrokers'), TOPIC: uniqueTopic('soak') }, timeoutMs: 230_000 },
     );
 
     console.log(output.slice(output.indexOf('soak summary')));
 
     // Assess
-    const line = /^soak result: (.*)$/m.exec(output)?.[1];
-    expect(line, output).toBeDefined();
-    const result = JSON.parse(line ?? '{}') as SoakResult;
+    const result = JSON.parse(await readFile(resultFile, 'utf8')) as SoakResult;
     expect(code, output).toBe(0);
     expect(result.exact, output).toBe(true);
     expect(result.topicRecords).toBe(result.acknowledged);

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, inject, it } from 'vitest';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
 import type { RetryInfo } from '../../../local/esm/emulator.js';
 import { FunctionError, FunctionTimeoutError } from '../../../local/lambda/execution-environment.js';
 import { emfValue } from '../../../local/lambda/function-output.js';
 import { readFlowTotals } from '../../../local/totals.js';
+import { loadMskEvent } from '../../fixtures/load-msk-event.js';
 import { emulatorFor } from '../faults/support/in-process.js';
 import {
   type AggregatorUnderTest,
@@ -18,12 +17,6 @@ import { SwitchableProxy } from '../support/switchable-proxy.js';
 import { uniqueTopic } from '../support/test-database.js';
 
 const fixture = useAggregatorOnTestDatabase();
-
-async function awsEvent(): Promise<MSKEvent> {
-  return JSON.parse(
-    await readFile(new URL('../../fixtures/msk/two-partitions.json', import.meta.url), 'utf8'),
-  ) as MSKEvent;
-}
 
 /** 200 generated deals on a topic of their own, and what they add up to. */
 async function dealsOnTopic(): Promise<{ topic: string; truth: Truth }> {
@@ -63,7 +56,7 @@ async function consumeAll(topic: string, aggregator: AggregatorUnderTest): Promi
 describe('the aggregator under the Lambda runtime emulator and aws-lambda-ric', () => {
   it('answers an MSK event, as AWS sends it, with a JSON summary and metrics, and commits the batch', async () => {
     // Act
-    const summary = await fixture.aggregator.handler(await awsEvent());
+    const summary = await fixture.aggregator.handler(await loadMskEvent());
 
     // Assess: plain JSON data, as the runtime serialized it.
     expect(summary).toMatchObject({ received: 6, applied: 3, rejected: 3, skipped: 0, attempts: 1 });
@@ -100,7 +93,7 @@ describe('the aggregator under the Lambda runtime emulator and aws-lambda-ric', 
     const aggregator = await loadAggregator(proxy.url(fixture.database.url));
     const { topic, truth } = await dealsOnTopic();
     try {
-      await expect(aggregator.handler(await awsEvent())).rejects.toBeInstanceOf(FunctionError);
+      await expect(aggregator.handler(await loadMskEvent())).rejects.toBeInstanceOf(FunctionError);
 
       // Act: the mapping consumes the topic; the database comes back after two failed attempts.
       const consumed = consumeAll(topic, aggregator);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ProducerSummary } from '../../../lambda/producer/handler.js';
 import { producerFunction } from '../../../lib/function-definitions.js';
-import { createTopic } from '../../../local/kafka/broker.js';
+import { createTopic } from '../../../local/kafka/admin.js';
 import { FunctionError } from '../../../local/lambda/execution-environment.js';
 import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
 import { LocalFunction } from '../../../local/lambda/local-function.js';

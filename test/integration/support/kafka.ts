@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
-import { createTopic } from '../../../local/kafka/broker.js';
+import { createTopic, groupLag } from '../../../local/kafka/admin.js';
 
 export function testKafka(brokers: string): Kafka {
   return new Kafka({ clientId: 'integration-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
@@ -28,27 +29,33 @@ export async function fullyCommitted(brokers: string, topic: string, groupId: st
   const admin = testKafka(brokers).admin();
   await admin.connect();
   try {
-    const [ends, [committed]] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
-    return ends.every((end) => {
-      const done = committed?.partitions.find((p) => p.partition === end.partition);
-      return Number(end.high) === 0 || (done !== undefined && Number(done.offset) >= Number(end.high));
-    });
+    return (await groupLag(admin, topic, groupId)).lag === 0;
   } finally {
     await admin.disconnect();
   }
 }
 
+/** Each partition's end offset (the offset the next record will get). */
+export async function topicEnds(brokers: string, topic: string): Promise<Map<number, number>> {
+  const admin = testKafka(brokers).admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)] as const));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Resolves once `condition` holds, asking every `pollMs`; throws after `timeoutMs`, naming `what`. */
 export async function waitFor(
   condition: () => Promise<boolean>,
   timeoutMs: number,
   what: string,
+  pollMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(pollMs);
   }
 }

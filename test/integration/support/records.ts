@@ -1,11 +1,13 @@
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
 import type { KafkaRecordSource } from '../../../lambda/domain/kafka-record.js';
+import { totalsKey } from '../../../lambda/producer/publish.js';
+import type { Totals } from '../../../local/totals.js';
 
 /** Expected sum (cents, bigint) and count per "branch|currency", computed without the code under test. */
-export type Truth = Map<string, { sum: bigint; count: number }>;
+export type Truth = Totals;
 
 export function addToTruth(truth: Truth, branch: string, currency: string, amount: number): void {
-  const key = `${branch}|${currency}`;
+  const key = totalsKey(branch, currency);
   const entry = truth.get(key) ?? { sum: 0n, count: 0 };
   // Generated amounts are whole units: cents = units × 100, in bigint so that nothing rounds.
   entry.sum += BigInt(amount) * 100n;

@@ -1,7 +1,9 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
+import { MAX_EVENT_BYTES } from '../../../../lambda/shared/event-source-mapping.js';
 import { EsmEmulator, type EsmEmulatorOptions } from '../../../../local/esm/emulator.js';
+import { localClusterArn } from '../../../../local/esm/local-mapping.js';
 
 export { type AggregatorUnderTest, loadAggregator } from '../../support/aggregator.js';
 
@@ -17,9 +19,9 @@ export function emulatorFor(
     kafka,
     topic,
     groupId,
-    eventSourceArn: `arn:aws:kafka:local:000000000000:cluster/test/${topic}`,
+    eventSourceArn: localClusterArn('test', topic),
     bootstrapServers: 'localhost',
-    limits: { batchSize: 200, windowMs: 300, maxBytes: 6 * 1024 * 1024 },
+    limits: { batchSize: 200, windowMs: 300, maxBytes: MAX_EVENT_BYTES },
     startingPosition: 'TRIM_HORIZON',
     invoke,
     ...overrides,
@@ -30,5 +32,3 @@ export async function appliedBatches(pool: pg.Pool): Promise<number> {
   const result = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM applied_batch');
   return result.rows[0]?.n ?? 0;
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

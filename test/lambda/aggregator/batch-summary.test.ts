@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { summarizeBatch } from '../../../lambda/aggregator/batch-summary.js';
+import { CentsSum } from '../../../lambda/domain/money.js';
+
+describe('summarizeBatch', () => {
+  it('is plain data that survives the runtime JSON.stringify unchanged, sums as exact decimal strings', () => {
+    const sum = new CentsSum();
+    sum.add(-123_450);
+    const summary = summarizeBatch({
+      received: 3,
+      applied: 2,
+      rejected: 1,
+      skipped: 0,
+      attempts: 1,
+      batchId: 7,
+      committedAt: new Date('2026-12-01T10:00:00.123Z'),
+      deltas: [{ branch: 'Kazan', currency: 'USD', sum, count: 2 }],
+    });
+
+    expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
+    expect(summary).toEqual({
+      received: 3,
+      applied: 2,
+      rejected: 1,
+      skipped: 0,
+      attempts: 1,
+      batchId: 7,
+      committedAt: '2026-12-01T10:00:00.123Z',
+      positions: [{ branch: 'Kazan', currency: 'USD', sum: '-1234.50', count: 2 }],
+    });
+  });
+
+  it('answers null, not undefined, for a batch that applied nothing new', () => {
+    const summary = summarizeBatch({
+      received: 1,
+      applied: 0,
+      rejected: 0,
+      skipped: 1,
+      attempts: 1,
+      batchId: undefined,
+      committedAt: undefined,
+      deltas: [],
+    });
+
+    expect(JSON.parse(JSON.stringify(summary))).toMatchObject({ batchId: null, committedAt: null });
+  });
+});

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_BRANCHES,
+  DEFAULT_CURRENCIES,
+  type GeneratedTransaction,
+  type GeneratorOptions,
+  TransactionGenerator,
+} from '../../../lambda/domain/generator.js';
+import { validateTransaction } from '../../../lambda/domain/transaction.js';
+
+const EVENT_TIME = 1_732_441_850_987;
+
+function generate(count: number, options?: GeneratorOptions): GeneratedTransaction[] {
+  const generator = new TransactionGenerator(options);
+  return Array.from({ length: count }, (_, i) => generator.next(EVENT_TIME + i));
+}
+
+describe('TransactionGenerator', () => {
+  it('gives the same sequence for the same seed', () => {
+    // Act
+    const first = generate(1_000, { seed: 42 });
+    const second = generate(1_000, { seed: 42 });
+
+    // Assess
+    expect(second).toEqual(first);
+  });
+
+  it('gives different sequences for different seeds', () => {
+    // Act
+    const first = generate(100, { seed: 1 });
+    const second = generate(100, { seed: 2 });
+
+    // Assess
+    const deal = ({ branch, currency, amount }: GeneratedTransaction) => `${branch}|${currency}|${amount}`;
+    expect(second.map(deal)).not.toEqual(first.map(deal));
+  });
+
+  it('uses seed 1 when none is given', () => {
+    // Act
+    const unseeded = generate(100);
+    const seeded = generate(100, { seed: 1 });
+
+    // Assess
+    expect(unseeded).toEqual(seeded);
+  });
+
+  it("draws the tutorial's branches, currencies and integer amounts in [-100, 100] by default", () => {
+    // Act
+    const deals = generate(10_000);
+
+    // Assess
+    const amounts = deals.map((deal) => deal.amount);
+    expect(new Set(deals.map((deal) => deal.branch))).toEqual(new Set(DEFAULT_BRANCHES));
+    expect(new Set(deals.map((deal) => deal.currency))).toEqual(new Set(DEFAULT_CURRENCIES));
+    expect(amounts.every(Number.isInteger)).toBe(true);
+    expect(Math.min(...amounts)).toBe(-100);
+    expect(Math.max(...amounts)).toBe(100);
+  });
+
+  it('draws every value of a configured range, both ends included, and nothing outside it', () => {
+    // Prepare
+    const options = { branches: ['Kazan', 'Ufa'], currencies: ['CNY'], minAmount: -2, maxAmount: 3, seed: 9 };
+
+    // Act
+    const deals = generate(2_000, options);
+
+    // Assess
+    expect(new Set(deals.map((deal) => deal.branch))).toEqual(new Set(['Kazan', 'Ufa']));
+    expect(new Set(deals.map((deal) => deal.currency))).toEqual(new Set(['CNY']));
+    expect(new Set(deals.map((deal) => deal.amount))).toEqual(new Set([-2, -1, 0, 1, 2, 3]));
+  });
+
+  it('draws a single amount when the range has one value', () => {
+    // Act
+    const deals = generate(50, { minAmount: 5, maxAmount: 5 });
+
+    // Assess
+    expect(new Set(deals.map((deal) => deal.amount))).toEqual(new Set([5]));
+  });
+
+  it('spreads deals over branches and currencies roughly evenly', () => {
+    // Act
+    const deals = generate(16_000, { seed: 3 });
+
+    // Assess
+    const counts = new Map<string, number>();
+    for (const { branch, currency } of deals) {
+      const key = `${branch}|${currency}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(16);
+    for (const count of counts.values()) {
+      expect(count).toBeGreaterThan(800);
+      expect(count).toBeLessThan(1_200);
+    }
+  });
+
+  it('gives unique ids with the configured prefix', () => {
+    // Act
+    const deals = generate(20_000, { idPrefix: 'lambda-7f3c' });
+
+    // Assess
+    const ids = deals.map((deal) => deal.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id.startsWith('lambda-7f3c-'))).toBe(true);
+  });
+
+  it('keeps ids of two producers apart through their prefixes, even when they share a seed', () => {
+    // Act
+    const first = generate(1_000, { idPrefix: 'a', seed: 5 });
+    const second = generate(1_000, { idPrefix: 'b', seed: 5 });
+
+    // Assess
+    const ids = new Set([...first, ...second].map((deal) => deal.id));
+    expect(ids.size).toBe(2_000);
+  });
+
+  it('stamps each deal with the event time given, or the current time', () => {
+    // Prepare
+    const generator = new TransactionGenerator();
+    const before = Date.now();
+
+    // Act
+    const given = generator.next(EVENT_TIME);
+    const current = generator.next();
+
+    // Assess
+    const after = Date.now();
+    expect(given.eventTime).toBe(EVENT_TIME);
+    expect(current.eventTime).toBeGreaterThanOrEqual(before);
+    expect(current.eventTime).toBeLessThanOrEqual(after);
+  });
+
+  it('generates deals that pass validation once sent as JSON', () => {
+    // Prepare
+    const deals = generate(1_000, { seed: 17 });
+
+    // Act
+    const results = deals.map((deal) => validateTransaction(JSON.parse(JSON.stringify(deal))));
+
+    // Assess
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(results[0]).toEqual({
+      ok: true,
+      value: {
+        id: deals[0]?.id,
+        branch: deals[0]?.branch,
+        currency: deals[0]?.currency,
+        amountCents: (deals[0]?.amount ?? Number.NaN) * 100,
+        eventTime: EVENT_TIME,
+      },
+    });
+  });
+
+  it.each([
+    [{ branches: [] }, 'TransactionGenerator needs at least one branch and one currency'],
+    [{ currencies: [] }, 'TransactionGenerator needs at least one branch and one currency'],
+    [{ minAmount: 1.5 }, 'TransactionGenerator: amount range [1.5, 100] is not a range of integers'],
+    [{ maxAmount: 99.99 }, 'TransactionGenerator: amount range [-100, 99.99] is not a range of integers'],
+    [
+      { minAmount: 10, maxAmount: 9 },
+      'TransactionGenerator: amount range [10, 9] is not a range of integers',
+    ],
+    [{ minAmount: Number.NaN }, 'TransactionGenerator: amount range [NaN, 100] is not a range of integers'],
+    [
+      { maxAmount: Number.POSITIVE_INFINITY },
+      'TransactionGenerator: amount range [-100, Infinity] is not a range of integers',
+    ],
+  ])('refuses the options %o', (options, message) => {
+    // Act
+    const create = () => new TransactionGenerator(options);
+
+    // Assess
+    expect(create).toThrow(new Error(message));
+  });
+});
