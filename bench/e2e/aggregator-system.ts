@@ -19,7 +19,7 @@ const STOP_REPORT_MS = 30_000;
 export class AggregatorConsumer implements StreamingSystem {
   readonly name = 'treasury-stream';
   readonly cpuRole = 'consumer (ESM emulator, Lambda runtime emulators, aggregator functions)';
-  readonly batchTable = 'applied_batch';
+  readonly batchSchema = 'public';
   private child: ChildProcess | undefined;
   private exited: string | undefined;
   private stopping = false;

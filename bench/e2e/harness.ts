@@ -3,9 +3,10 @@
  * and latency at fractions of it, each step judged from what the system committed.
  */
 import type pg from 'pg';
+import { readBatchTimings } from '../../local/stats/batch-timings.js';
 import { latencySample } from '../../local/stats/latency.js';
 import { formatNumber } from '../report/stats.js';
-import { readBatchTimings, waitForCommitted } from './committed.js';
+import { waitForCommitted } from './committed.js';
 import { CpuMeter, type CpuShares, formatCpu, OTHER_WORK } from './cpu-meter.js';
 import { type BenchPlan, LOAD_FRACTIONS } from './plan.js';
 import type { ProducerFleet } from './producer-fleet.js';
@@ -87,7 +88,10 @@ async function runPhase(
   const produced = await fleet.produce(Math.round((ratePerSecond * durationMs) / 1000), ratePerSecond);
   const shares = cpu.read();
   const state = await waitForCommitted(db, system, fleet.produced, DRAIN_AFTER_STEP_MS);
-  const batches = await readBatchTimings(db, { table: system.batchTable, producedSince: produced.startedAt });
+  const batches = await readBatchTimings(db, {
+    schema: system.batchSchema,
+    producedSince: produced.startedAt,
+  });
   const from = produced.startedAt + STEP_SETTLE_MS;
   const to = produced.endedAt;
   const all = latencySample(batches, { from, to });
@@ -149,7 +153,7 @@ export async function measureSystem(
       );
     }
     const drainMs = drained.lastCommittedAt - startedAt;
-    const drain = drainRate(await readBatchTimings(db, { table: system.batchTable }), startedAt);
+    const drain = drainRate(await readBatchTimings(db, { schema: system.batchSchema }), startedAt);
     log(
       `${system.name}: drained the preload at ${formatNumber(drain.rate)} records/s from a cold start${drain.peakRate === undefined ? '' : `, ${formatNumber(drain.peakRate)} records/s at its peak`}`,
     );

@@ -8,7 +8,8 @@ export interface StreamingSystem {
   /** What its processes are called in the CPU figures. */
   readonly cpuRole: string;
   /** The table where it writes a row per batch: committed_at, record_count, first_record_time, … */
-  readonly batchTable: string;
+  /** The schema of its applied_batch table (the same timing columns for every system). */
+  readonly batchSchema: string;
   /** Starts reading the topic from its beginning; resolves to the moment it began (epoch ms). */
   start(): Promise<number>;
   stop(): Promise<void>;

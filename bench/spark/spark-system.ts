@@ -48,7 +48,7 @@ type SparkEvent =
 export class SparkPeerSystem implements StreamingSystem {
   readonly name = 'Spark';
   readonly cpuRole = 'Spark (local mode)';
-  readonly batchTable = 'spark_peer.applied_batch';
+  readonly batchSchema = 'spark_peer';
   private child: ChildProcess | undefined;
   private checkpointDir: string | undefined;
   private readonly recentOutput: string[] = [];

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureMavenClasspath } from '../maven/classpath.js';
+import { sharedUntilFailure } from '../shared-until-failure.js';
 
 export const KAFKA_VERSION = '3.9.2';
 
@@ -13,20 +14,12 @@ const NO_JAVA_HINT =
 const pomPath = fileURLToPath(new URL('./pom.xml', import.meta.url));
 const cacheDir = fileURLToPath(new URL(`../../.cache/kafka-${KAFKA_VERSION}/`, import.meta.url));
 
-let pending: Promise<string> | undefined;
-
 /**
  * The directory holding the broker's jars (`java -cp '<dir>/*' kafka.Kafka`), fetched from Maven
  * Central on first use into `.cache/kafka-<version>/`. Throws when Java 17+ is not on PATH, or when
  * a fetch is needed and Maven is not.
  */
-export function ensureKafkaDistribution(log: (line: string) => void = () => {}): Promise<string> {
-  pending ??= resolveDistribution(log).catch((error: unknown) => {
-    pending = undefined;
-    throw error;
-  });
-  return pending;
-}
+export const ensureKafkaDistribution = sharedUntilFailure(resolveDistribution);
 
 async function resolveDistribution(log: (line: string) => void): Promise<string> {
   await assertJava();

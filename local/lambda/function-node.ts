@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FUNCTION_BUNDLING } from '../../lib/function-bundling.js';
+import { sharedUntilFailure } from '../shared-until-failure.js';
 
 /**
  * The Node.js the functions run on locally: the major version of Lambda's runtime (nodejs24.x, which
@@ -19,27 +20,18 @@ const execFileAsync = promisify(execFile);
 const cacheDir = fileURLToPath(new URL(`../../.cache/node-${FUNCTION_NODE_VERSION}/`, import.meta.url));
 const binaryPath = join(cacheDir, 'node');
 
-if (!FUNCTION_BUNDLING.target.endsWith(FUNCTION_NODE_VERSION.split('.')[0] ?? '')) {
-  throw new Error(
-    `the bundle targets ${FUNCTION_BUNDLING.target} but the functions run on Node ${FUNCTION_NODE_VERSION}`,
-  );
-}
-
-let pending: Promise<string> | undefined;
-
 /**
  * The path of the functions' Node.js binary, fetched on first use (about 60 MB). Without python3 and
  * pip it answers this process's own Node, after saying so through `log`.
  */
-export function ensureFunctionNode(log: (line: string) => void = () => {}): Promise<string> {
-  pending ??= fetchNode(log).catch((error: unknown) => {
-    pending = undefined;
-    throw error;
-  });
-  return pending;
-}
+export const ensureFunctionNode = sharedUntilFailure(fetchNode);
 
 async function fetchNode(log: (line: string) => void): Promise<string> {
+  if (!FUNCTION_BUNDLING.target.endsWith(FUNCTION_NODE_VERSION.split('.')[0] ?? '')) {
+    throw new Error(
+      `the bundle targets ${FUNCTION_BUNDLING.target} but the functions run on Node ${FUNCTION_NODE_VERSION}`,
+    );
+  }
   if (
     await access(binaryPath).then(
       () => true,

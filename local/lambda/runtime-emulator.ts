@@ -3,6 +3,7 @@ import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { sharedUntilFailure } from '../shared-until-failure.js';
 
 /**
  * AWS's Lambda Runtime Interface Emulator, the pinned version the Go module proxy serves: the piece
@@ -19,16 +20,8 @@ const NO_GO_HINT =
   'The Lambda Runtime Interface Emulator is built from source with Go 1.22 or newer, once: install Go ' +
   '(apt-get install golang-go, or the tarball from go.dev) and put `go` on PATH, then run `npm run rie:fetch`.';
 
-let pending: Promise<string> | undefined;
-
 /** The emulator's binary, built on first use with `go install` (about 30 s). */
-export function ensureRuntimeEmulator(log: (line: string) => void = () => {}): Promise<string> {
-  pending ??= build(log).catch((error: unknown) => {
-    pending = undefined;
-    throw error;
-  });
-  return pending;
-}
+export const ensureRuntimeEmulator = sharedUntilFailure(build);
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(

@@ -1,6 +1,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
+import type { FunctionDefinition } from '../../../lib/function-definitions.js';
 import type { RetryInfo } from '../../../local/esm/emulator.js';
+import { localClusterArn } from '../../../local/esm/local-mapping.js';
 import { FunctionError, FunctionTimeoutError } from '../../../local/lambda/execution-environment.js';
 import { emfValue } from '../../../local/lambda/function-output.js';
 import { readFlowTotals } from '../../../local/totals.js';
@@ -87,60 +89,83 @@ describe('the aggregator under the Lambda runtime emulator and aws-lambda-ric', 
   });
 
   it('answers an errorType document when the database refuses connections; the mapping retries until it is back', async () => {
-    // Prepare: the aggregator's database is behind a port that refuses connections.
-    const server = new URL(fixture.database.url);
-    const proxy = await SwitchableProxy.start({ host: server.hostname, port: Number(server.port) });
-    const aggregator = await loadAggregator(proxy.url(fixture.database.url));
-    const { topic, truth } = await dealsOnTopic();
-    try {
+    await behindSwitchableDatabase('refuse', {}, async ({ aggregator, proxy, consumeTopic }) => {
       await expect(aggregator.handler(await loadMskEvent())).rejects.toBeInstanceOf(FunctionError);
 
       // Act: the mapping consumes the topic; the database comes back after two failed attempts.
-      const consumed = consumeAll(topic, aggregator);
-      await waitFor(async () => aggregator.function.stats.errors >= 3, 60_000, 'failed invocations');
-      await proxy.switchTo('forward');
-      const retries = await consumed;
+      const retries = await consumeTopic(async () => {
+        await waitFor(async () => aggregator.function.stats.errors >= 3, 60_000, 'failed invocations');
+        await proxy.switchTo('forward');
+      });
 
       // Assess
       expect(retries.length).toBeGreaterThanOrEqual(2);
       expect(retries[0]?.error).toBeInstanceOf(FunctionError);
       expect(retries.map((retry) => (retry.error as FunctionError).errorType)).toContain('Error');
-      expect(
-        await readFlowTotals(fixture.database.pool, `arn:aws:kafka:local:000000000000:cluster/test/${topic}`),
-      ).toEqual(truth);
-    } finally {
-      await aggregator.closeConnections();
-      await proxy.close();
-    }
+    });
   });
 
   it('reports an invocation past the function timeout as timed out; and the mapping retries it', async () => {
-    // Prepare: a database that accepts connections and never answers, a 2-second timeout.
-    const server = new URL(fixture.database.url);
-    const proxy = await SwitchableProxy.start({ host: server.hostname, port: Number(server.port) });
-    await proxy.switchTo('hang');
-    const aggregator = await loadAggregator(proxy.url(fixture.database.url), {
-      definition: { timeoutSeconds: 2 },
-    });
-    const { topic, truth } = await dealsOnTopic();
-    try {
-      // Act
-      const consumed = consumeAll(topic, aggregator);
-      await waitFor(async () => aggregator.function.stats.timeouts >= 1, 60_000, 'a timed-out invocation');
-      await proxy.switchTo('forward');
-      const retries = await consumed;
+    // A database that accepts connections and never answers, a 2-second timeout.
+    await behindSwitchableDatabase(
+      'hang',
+      { timeoutSeconds: 2 },
+      async ({ aggregator, proxy, consumeTopic }) => {
+        // Act
+        const retries = await consumeTopic(async () => {
+          await waitFor(
+            async () => aggregator.function.stats.timeouts >= 1,
+            60_000,
+            'a timed-out invocation',
+          );
+          await proxy.switchTo('forward');
+        });
 
-      // Assess
-      expect(retries[0]?.error).toBeInstanceOf(FunctionTimeoutError);
-      expect(retries.map((retry) => (retry.error as Error).message)).toContain(
-        'Task timed out after 2 seconds',
-      );
-      expect(
-        await readFlowTotals(fixture.database.pool, `arn:aws:kafka:local:000000000000:cluster/test/${topic}`),
-      ).toEqual(truth);
-    } finally {
-      await aggregator.closeConnections();
-      await proxy.close();
-    }
+        // Assess
+        expect(retries[0]?.error).toBeInstanceOf(FunctionTimeoutError);
+        expect(retries.map((retry) => (retry.error as Error).message)).toContain(
+          'Task timed out after 2 seconds',
+        );
+      },
+    );
   });
 });
+
+interface SwitchableDatabaseRun {
+  readonly aggregator: AggregatorUnderTest;
+  readonly proxy: SwitchableProxy;
+  /** Consumes a topic of fresh deals while `meanwhile` runs; asserts the deals applied exactly; the retries. */
+  consumeTopic(meanwhile: () => Promise<void>): Promise<RetryInfo[]>;
+}
+
+/**
+ * An aggregator whose database is behind a proxy that starts in `mode`; the test switches it to
+ * 'forward' when it has seen what it waits for. Everything is stopped after the test.
+ */
+async function behindSwitchableDatabase(
+  mode: 'refuse' | 'hang',
+  definition: Partial<FunctionDefinition>,
+  test: (run: SwitchableDatabaseRun) => Promise<void>,
+): Promise<void> {
+  const server = new URL(fixture.database.url);
+  const proxy = await SwitchableProxy.start({ host: server.hostname, port: Number(server.port) });
+  await proxy.switchTo(mode);
+  const aggregator = await loadAggregator(proxy.url(fixture.database.url), { definition });
+  try {
+    await test({
+      aggregator,
+      proxy,
+      consumeTopic: async (meanwhile) => {
+        const { topic, truth } = await dealsOnTopic();
+        const consumed = consumeAll(topic, aggregator);
+        await meanwhile();
+        const retries = await consumed;
+        expect(await readFlowTotals(fixture.database.pool, localClusterArn('test', topic))).toEqual(truth);
+        return retries;
+      },
+    });
+  } finally {
+    await aggregator.closeConnections();
+    await proxy.close();
+  }
+}
