@@ -5,6 +5,12 @@ import type pg from 'pg';
 import { createPool, readDatabaseSource } from '../adapters/database.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { type BatchSummary, summarizeBatch } from './batch-summary.js';
+import {
+  breachesThatBegan,
+  LIMIT_BREACHES_BEGUN_METRIC,
+  LIMIT_BREACHES_CLEARED_METRIC,
+  LIMIT_BREACHES_OPEN_METRIC,
+} from './limit-breach.js';
 import { processBatch } from './process-batch.js';
 
 // Configuration is read once per container; a missing setting fails the cold start with its name.
@@ -47,6 +53,19 @@ export async function handler(event: MSKEvent): Promise<BatchSummary> {
     metrics.addMetric('RecordsApplied', MetricUnit.Count, report.applied);
     metrics.addMetric('RecordsRejected', MetricUnit.Count, report.rejected);
     metrics.addMetric('RecordsSkippedAsRedelivered', MetricUnit.Count, report.skipped);
+    const began = breachesThatBegan(report.limitBreaches);
+    // Emitted as 0 too, so that the alarm on it reads "no breach" rather than "no data".
+    metrics.addMetric(LIMIT_BREACHES_BEGUN_METRIC, MetricUnit.Count, began);
+    metrics.addMetric(LIMIT_BREACHES_CLEARED_METRIC, MetricUnit.Count, report.limitBreaches.length - began);
+    if (report.openBreaches !== undefined) {
+      metrics.addMetric(LIMIT_BREACHES_OPEN_METRIC, MetricUnit.Count, report.openBreaches);
+    }
+    for (const breach of report.limitBreaches) {
+      logger.warn(breach.change === 'began' ? 'limit breach began' : 'limit breach cleared', {
+        batchId: report.batchId,
+        ...breach,
+      });
+    }
     logger.info('batch committed', {
       batchId: report.batchId,
       received: report.received,

@@ -71,6 +71,13 @@ export class InMemoryPositionStore implements PositionStore {
       this.checkpoints.set(checkpointKey(range.topic, range.partition), range.nextOffset);
     }
     this.lastBatchId++;
-    return { status: 'applied', batchId: this.lastBatchId, committedAt: new Date() };
+    // Limits are apply_batch's: the fake holds none, so no batch breaches one.
+    return {
+      status: 'applied',
+      batchId: this.lastBatchId,
+      committedAt: new Date(),
+      limitBreaches: [],
+      openBreaches: 0,
+    };
   }
 }
