@@ -104,8 +104,11 @@ BEGIN
   IF v_outcome->>'status' IS DISTINCT FROM 'applied' THEN
     RETURN v_outcome;
   END IF;
+  -- The time now, not the batch's start (committedAt): now this transaction holds the positions' locks,
+  -- so the breaches of one position are stamped in the order they happened even when a batch that
+  -- started earlier waited for another's locks.
   v_changes := record_limit_breaches(p_branches, p_currencies, (v_outcome->>'batchId')::bigint,
-                                     (v_outcome->>'committedAt')::timestamptz);
+                                     clock_timestamp());
   RETURN v_outcome || jsonb_build_object(
     'limitBreaches', v_changes,
     'openBreaches', (SELECT count(*) FROM limit_breach WHERE cleared_at IS NULL));
