@@ -63,8 +63,8 @@ LEFT JOIN currency_total_limit ctl ON ctl.currency_code = t.currency_code;
 -- wrong, not approximate.
 CREATE VIEW aggregate_open_position AS
 WITH totals AS (
-  SELECT coalesce(sum(base_amount) FILTER (WHERE base_amount > 0), 0) AS long_total,
-         coalesce(-sum(base_amount) FILTER (WHERE base_amount < 0), 0) AS short_total,
+  SELECT coalesce(sum(base_amount) FILTER (WHERE base_amount > 0), 0.00) AS long_total,
+         coalesce(-sum(base_amount) FILTER (WHERE base_amount < 0), 0.00) AS short_total,
          array_agg(currency_code::text ORDER BY currency_code)
            FILTER (WHERE base_amount IS NULL AND net_amount <> 0) AS unvalued
   FROM currency_total_in_base_currency
