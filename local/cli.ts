@@ -8,8 +8,12 @@ const usage = `npm start -- [options]
   --batch-size <n>   records per invocation at most (default 10000, the MSK mapping's maximum)
   --window <s>       batching window in seconds (default 2, as the tutorial's trigger)
   --group <id>       consumer group of the emulated mapping (default treasury-stream-aggregator)
+  --heavy-tail       amounts with cents and a heavy tail (now and then a deal hundreds of times the usual),
+                     so that positions reach the example limits
+  --example-limits   load the example limits and rates into a DATABASE_URL database too (an embedded
+                     database always gets them; nothing already set is changed)
   --no-produce       run only the consumer side
-  --quiet            print only the summary
+  --quiet            print only the summary and the limit breaches as they happen
   --in-process       call the handlers in this process (for a debugger) instead of running their bundles
                      under the Lambda Runtime Interface Emulator and aws-lambda-ric
 Environment: KAFKA_BROKERS uses that cluster instead of an embedded broker; DATABASE_URL uses that database
@@ -24,6 +28,8 @@ async function main(): Promise<number> {
       window: { type: 'string' },
       group: { type: 'string' },
       'no-produce': { type: 'boolean', default: false },
+      'heavy-tail': { type: 'boolean', default: false },
+      'example-limits': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'in-process': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -43,6 +49,8 @@ async function main(): Promise<number> {
     produce: !values['no-produce'],
     quiet: values.quiet,
     inProcess: values['in-process'],
+    exampleLimits: values['example-limits'],
+    amounts: values['heavy-tail'] ? 'heavy-tail' : undefined,
     print: (line) => console.log(line),
   });
 }

@@ -2,8 +2,9 @@ import type { MSKEvent } from 'aws-lambda';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
+import type { AmountDistribution } from '../lambda/domain/generator.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
-import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
+import { formatBatchTable, formatLimitBreach, formatStatus, type StatusSnapshot } from './console-view.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
 import {
@@ -28,6 +29,10 @@ export interface PipelineOptions {
   readonly groupId: string;
   /** Call the handlers in this process instead of running them under the Lambda runtime emulator. */
   readonly inProcess: boolean;
+  /** Load the example limits into a DATABASE_URL database too (an embedded one always gets them). */
+  readonly exampleLimits: boolean;
+  /** How the producer draws amounts. @default the generator's */
+  readonly amounts?: AmountDistribution;
   readonly print: (line: string) => void;
 }
 
@@ -68,7 +73,7 @@ async function positionOf(admin: Admin, emulator: EsmEmulator): Promise<{ inTopi
 /** Runs producer → broker → ESM emulator → aggregator → PostgreSQL; resolves to the exit code. */
 export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { print } = options;
-  const services = await startLocalServices(print, options.quiet ? () => undefined : print);
+  const services = await startLocalServices(print, options.quiet ? () => undefined : print, options.exampleLimits);
   const runLog = await openRunLog();
   print(`function and library logs: ${runLog.path}`);
   const counters = { produced: 0, applied: 0, rejected: 0, batches: 0 };
@@ -87,6 +92,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     partitions: PARTITIONS,
     ratePerSecond: options.ratePerSecond,
     producerRunSeconds: SCHEDULE_MS / 1000,
+    amounts: options.amounts,
     onOutput,
     log: print,
   };
@@ -136,6 +142,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       }
       counters.batches++;
       if (!options.quiet) print(formatBatchTable(info.partition, info.fromOffset, info.toOffset, report));
+      for (const breach of report.limitBreaches) print(formatLimitBreach(breach, report.batchId));
     },
     onRetry: (info) =>
       print(

@@ -8,6 +8,11 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import {
+  LIMIT_BREACHES_BEGUN_METRIC,
+  LIMIT_BREACHES_CLEARED_METRIC,
+  LIMIT_BREACHES_OPEN_METRIC,
+} from '../../lambda/aggregator/limit-breach.js';
 import { denyGrantsOutsideAwsServices } from './key-policy.js';
 import type { PipelineFunction } from './pipeline-function.js';
 
@@ -89,6 +94,9 @@ export class Observability extends Construct {
     const rejected = aggregatorMetric('RecordsRejected', 'rejected');
     const redelivered = aggregatorMetric('RecordsSkippedAsRedelivered', 'skipped as redelivered');
     const batchesFailed = aggregatorMetric('BatchesFailed', 'batches failed');
+    const breachesBegun = aggregatorMetric(LIMIT_BREACHES_BEGUN_METRIC, 'breaches began');
+    const breachesCleared = aggregatorMetric(LIMIT_BREACHES_CLEARED_METRIC, 'breaches cleared');
+    const breachesOpen = aggregatorMetric(LIMIT_BREACHES_OPEN_METRIC, 'open breaches').with({ statistic: 'Maximum' });
     const offsetLag = aggregatorFn.metric('OffsetLag', {
       statistic: 'Maximum',
       period: MINUTE,
@@ -193,6 +201,14 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    // Each breach that begins is news for the treasury: alarm on the first, minute by minute.
+    alarm('LimitBreachBegunAlarm', 'A position went past its limit (see limit_breach)', {
+      metric: breachesBegun,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     alarm('ProducerErrorsAlarm', 'The producer runs are failing: no deals reach the topic', {
       metric: producer.function.metricErrors({ period: FIVE_MINUTES }),
       threshold: 1,
@@ -287,6 +303,9 @@ export class Observability extends Construct {
         12,
         { min: 0, max: 100 },
       ),
+    );
+    this.dashboard.addWidgets(
+      graph('Limit breaches: open, began, cleared', [breachesOpen, breachesBegun, breachesCleared], 24),
     );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),

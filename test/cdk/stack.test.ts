@@ -1,6 +1,10 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  LIMIT_BREACHES_BEGUN_METRIC,
+  LIMIT_BREACHES_OPEN_METRIC,
+} from '../../lambda/aggregator/limit-breach.js';
 import { findCredentialsInTemplate } from '../security/credentials.js';
 import { type Synthesized, synthesize } from './synth.js';
 import { type CfnTemplate, findPlaintextPasswords, findWildcardResources } from './template-checks.js';
@@ -304,6 +308,25 @@ describe('the default stack', () => {
         ]),
       );
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    });
+
+    it("alarms on the aggregator's metric of limit breaches that began, and shows open breaches", () => {
+      const [topicId] = only(template.findResources('AWS::SNS::Topic') as Resources);
+      const breach = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter((a) =>
+        JSON.stringify(a.Properties).includes(`"MetricName":"${LIMIT_BREACHES_BEGUN_METRIC}"`),
+      );
+      const [, dashboard] = only(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+
+      expect(breach).toHaveLength(1);
+      expect(breach[0]?.Properties).toMatchObject({
+        Namespace: 'TreasuryStream',
+        Dimensions: [{ Name: 'service', Value: 'aggregator' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: topicId }],
+      });
+      expect(JSON.stringify(dashboard.Properties)).toContain(LIMIT_BREACHES_OPEN_METRIC);
     });
 
     it('watches the lag of the mapping on the aggregator', () => {
