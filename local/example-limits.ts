@@ -21,7 +21,9 @@ const EXAMPLE_STATEMENTS: readonly { readonly text: string; readonly values?: re
              ('USD', 8000, 8000), ('EUR', 6000, 6000), ('GBP', 5000, 5000)
            ON CONFLICT DO NOTHING`,
   },
-  { text: 'UPDATE treasury_setting SET aggregate_position_limit = 1000000 WHERE aggregate_position_limit IS NULL' },
+  {
+    text: 'UPDATE treasury_setting SET aggregate_position_limit = 1000000 WHERE aggregate_position_limit IS NULL',
+  },
   {
     text: `INSERT INTO fx_rate (currency_code, rate, as_of)
            SELECT c, r, now() FROM (VALUES ('USD', 92.5), ('EUR', 101.25), ('GBP', 118.4)) AS v(c, r)
@@ -31,6 +33,7 @@ const EXAMPLE_STATEMENTS: readonly { readonly text: string; readonly values?: re
 
 /** Loads the example limits and rates; returns the line to print. */
 export async function loadExampleLimits(client: pg.Client): Promise<string> {
-  for (const statement of EXAMPLE_STATEMENTS) await client.query(statement.text, statement.values as unknown[]);
+  for (const statement of EXAMPLE_STATEMENTS)
+    await client.query(statement.text, statement.values as unknown[]);
   return `example limits loaded: every branch ±3,000 USD (${KAZAN} ±1,500), ±2,500 EUR, ±2,000 GBP; example rates`;
 }

@@ -73,7 +73,11 @@ async function positionOf(admin: Admin, emulator: EsmEmulator): Promise<{ inTopi
 /** Runs producer → broker → ESM emulator → aggregator → PostgreSQL; resolves to the exit code. */
 export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { print } = options;
-  const services = await startLocalServices(print, options.quiet ? () => undefined : print, options.exampleLimits);
+  const services = await startLocalServices(
+    print,
+    options.quiet ? () => undefined : print,
+    options.exampleLimits,
+  );
   const runLog = await openRunLog();
   print(`function and library logs: ${runLog.path}`);
   const counters = { produced: 0, applied: 0, rejected: 0, batches: 0 };

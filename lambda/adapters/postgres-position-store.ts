@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.js';
 import type { LimitBreachChange } from '../aggregator/limit-breach.js';
+import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.js';
 import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
 
 // One statement per batch: apply_batch (db/migrations) does the whole write in one transaction, so a

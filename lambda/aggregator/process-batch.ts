@@ -52,7 +52,13 @@ export async function processBatch(
       attempts: attempt,
     };
     if (batch.ranges.length === 0) {
-      return { ...report, batchId: undefined, committedAt: undefined, limitBreaches: [], openBreaches: undefined };
+      return {
+        ...report,
+        batchId: undefined,
+        committedAt: undefined,
+        limitBreaches: [],
+        openBreaches: undefined,
+      };
     }
     const outcome = await store.applyBatch(batch);
     if (outcome.status === 'applied') {

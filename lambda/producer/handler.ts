@@ -99,7 +99,9 @@ function amountDistributionEnv(raw: string | undefined): AmountDistribution | un
   if (raw === undefined) return undefined;
   const known = AMOUNT_DISTRIBUTIONS.find((name) => name === raw);
   if (known === undefined) {
-    throw new ConfigError(`AMOUNT_DISTRIBUTION must be one of ${AMOUNT_DISTRIBUTIONS.join(', ')}, got "${raw}"`);
+    throw new ConfigError(
+      `AMOUNT_DISTRIBUTION must be one of ${AMOUNT_DISTRIBUTIONS.join(', ')}, got "${raw}"`,
+    );
   }
   return known;
 }

@@ -96,7 +96,9 @@ export class Observability extends Construct {
     const batchesFailed = aggregatorMetric('BatchesFailed', 'batches failed');
     const breachesBegun = aggregatorMetric(LIMIT_BREACHES_BEGUN_METRIC, 'breaches began');
     const breachesCleared = aggregatorMetric(LIMIT_BREACHES_CLEARED_METRIC, 'breaches cleared');
-    const breachesOpen = aggregatorMetric(LIMIT_BREACHES_OPEN_METRIC, 'open breaches').with({ statistic: 'Maximum' });
+    const breachesOpen = aggregatorMetric(LIMIT_BREACHES_OPEN_METRIC, 'open breaches').with({
+      statistic: 'Maximum',
+    });
     const offsetLag = aggregatorFn.metric('OffsetLag', {
       statistic: 'Maximum',
       period: MINUTE,

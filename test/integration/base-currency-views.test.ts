@@ -130,6 +130,7 @@ describe('positions in the base currency', () => {
         base_currency: 'RUB',
         long: formatCents(long),
         short: formatCents(short),
+        // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
         aggregate: formatCents(long > short ? long : short),
         valuation: 'complete',
         limit_status: 'limit breached',

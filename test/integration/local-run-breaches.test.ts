@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { readWholeTopic } from '../../local/topic-truth.js';
 import {
   type AppliedBatch,
   expectedBreaches,
@@ -22,39 +22,12 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** Every deal in the topic, by "partition@offset", read back with a consumer group of its own. */
+/** Every deal in the topic, by "partition@offset". */
 async function dealsInTopic(brokers: string, topic: string): Promise<Map<string, Deal>> {
-  const kafka = testKafka(brokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map(
-    (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)] as const),
-  );
-  await admin.disconnect();
-  const remaining = new Map([...ends].filter(([, end]) => end > 0));
   const deals = new Map<string, Deal>();
-  const consumer = kafka.consumer({ groupId: `breach-oracle-${randomBytes(4).toString('hex')}` });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachMessage: async ({ partition, message }) => {
-            const offset = Number(message.offset);
-            deals.set(
-              `${partition}@${offset}`,
-              JSON.parse(message.value?.toString('utf8') ?? 'null') as Deal,
-            );
-            if (offset + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
-            if (remaining.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
+  await readWholeTopic(testKafka(brokers), topic, (partition, offset, value) => {
+    deals.set(`${partition}@${offset}`, JSON.parse(value?.toString('utf8') ?? 'null') as Deal);
+  });
   return deals;
 }
 
