@@ -9,31 +9,26 @@ import { DEFAULT_BRANCHES } from '../lambda/domain/generator.js';
  */
 const KAZAN = DEFAULT_BRANCHES[0];
 
-const EXAMPLE_STATEMENTS: readonly { readonly text: string; readonly values?: readonly unknown[] }[] = [
-  {
-    text: `INSERT INTO position_limit (branch_name, currency_code, long_limit, short_limit) VALUES
-             (NULL, 'USD', 3000, 3000), (NULL, 'EUR', 2500, 2500), (NULL, 'GBP', 2000, 2000), ($1, 'USD', 1500, 1500)
-           ON CONFLICT DO NOTHING`,
-    values: [KAZAN],
-  },
-  {
-    text: `INSERT INTO currency_total_limit (currency_code, long_limit, short_limit) VALUES
-             ('USD', 8000, 8000), ('EUR', 6000, 6000), ('GBP', 5000, 5000)
-           ON CONFLICT DO NOTHING`,
-  },
-  {
-    text: 'UPDATE treasury_setting SET aggregate_position_limit = 1000000 WHERE aggregate_position_limit IS NULL',
-  },
-  {
-    text: `INSERT INTO fx_rate (currency_code, rate, as_of)
-           SELECT c, r, now() FROM (VALUES ('USD', 92.5), ('EUR', 101.25), ('GBP', 118.4)) AS v(c, r)
-           WHERE NOT EXISTS (SELECT FROM fx_rate f WHERE f.currency_code = v.c)`,
-  },
-];
-
 /** Loads the example limits and rates; returns the line to print. */
 export async function loadExampleLimits(client: pg.Client): Promise<string> {
-  for (const statement of EXAMPLE_STATEMENTS)
-    await client.query(statement.text, statement.values as unknown[]);
+  await client.query(
+    `INSERT INTO position_limit (branch_name, currency_code, long_limit, short_limit) VALUES
+       (NULL, 'USD', 3000, 3000), (NULL, 'EUR', 2500, 2500), (NULL, 'GBP', 2000, 2000), ($1, 'USD', 1500, 1500)
+     ON CONFLICT DO NOTHING`,
+    [KAZAN],
+  );
+  await client.query(
+    `INSERT INTO currency_total_limit (currency_code, long_limit, short_limit) VALUES
+       ('USD', 8000, 8000), ('EUR', 6000, 6000), ('GBP', 5000, 5000)
+     ON CONFLICT DO NOTHING`,
+  );
+  await client.query(
+    'UPDATE treasury_setting SET aggregate_position_limit = 1000000 WHERE aggregate_position_limit IS NULL',
+  );
+  await client.query(
+    `INSERT INTO fx_rate (currency_code, rate, as_of)
+     SELECT c, r, now() FROM (VALUES ('USD', 92.5), ('EUR', 101.25), ('GBP', 118.4)) AS v(c, r)
+     WHERE NOT EXISTS (SELECT FROM fx_rate f WHERE f.currency_code = v.c)`,
+  );
   return `example limits loaded: every branch ±3,000 USD (${KAZAN} ±1,500), ±2,500 EUR, ±2,000 GBP; example rates`;
 }
