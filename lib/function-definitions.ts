@@ -4,6 +4,8 @@
  * of secrets and the cluster); the local runtime adds their local counterparts (DATABASE_URL,
  * KAFKA_BROKERS). No CDK import here: the local runtime reads it without loading the CDK.
  */
+import type { AmountDistribution } from '../lambda/domain/generator.js';
+
 export interface FunctionDefinition {
   /** Short name: the local bundle's folder and the local function name. */
   readonly name: string;
@@ -40,6 +42,8 @@ export interface ProducerSettings {
   readonly ratePerSecond: number;
   /** Seconds each scheduled run sends for; below a minute so that runs do not overlap. */
   readonly durationSeconds: number;
+  /** How the generator draws amounts. @default the generator's ('whole-units') */
+  readonly amounts?: AmountDistribution;
 }
 
 export function producerFunction(settings: ProducerSettings): FunctionDefinition {
@@ -53,6 +57,7 @@ export function producerFunction(settings: ProducerSettings): FunctionDefinition
     environment: {
       RATE_PER_SECOND: String(settings.ratePerSecond),
       DURATION_SECONDS: String(settings.durationSeconds),
+      ...(settings.amounts === undefined ? {} : { AMOUNT_DISTRIBUTION: settings.amounts }),
     },
   };
 }

@@ -13,6 +13,11 @@ export const AGGREGATOR_METRIC = {
   rejected: 'RecordsRejected',
   skippedAsRedelivered: 'RecordsSkippedAsRedelivered',
   batchesFailed: 'BatchesFailed',
+  /** Breaches that began in a batch (emitted as 0 too, so that the alarm reads "none", not "no data"). */
+  limitBreachesBegun: 'LimitBreachesBegun',
+  limitBreachesCleared: 'LimitBreachesCleared',
+  /** Breaches open after a batch committed: a gauge, read its Maximum. */
+  limitBreachesOpen: 'LimitBreachesOpen',
 } as const;
 
 /** Powertools' service name of each function: the `service` dimension of its EMF metrics. */
@@ -123,6 +128,12 @@ export const METRICS = {
   rejected: appMetric('rejected', AGGREGATOR_METRIC.rejected, 'rejected'),
   redelivered: appMetric('redelivered', AGGREGATOR_METRIC.skippedAsRedelivered, 'skipped as redelivered'),
   batchesFailed: appMetric('batchesFailed', AGGREGATOR_METRIC.batchesFailed, 'batches failed'),
+  breachesBegun: appMetric('breachesBegun', AGGREGATOR_METRIC.limitBreachesBegun, 'breaches began'),
+  breachesCleared: appMetric('breachesCleared', AGGREGATOR_METRIC.limitBreachesCleared, 'breaches cleared'),
+  breachesOpen: {
+    ...appMetric('breachesOpen', AGGREGATOR_METRIC.limitBreachesOpen, 'open breaches'),
+    statistic: 'Maximum',
+  },
   offsetLag: lambdaMetric('offsetLag', 'OffsetLag', 'Maximum', 'offset lag'),
   invocations: lambdaMetric('invocations', 'Invocations', 'Sum', 'invocations'),
   errors: lambdaMetric('errors', 'Errors', 'Sum', 'errors'),
@@ -230,6 +241,14 @@ export const DASHBOARD_ROWS: readonly (readonly GraphWidgetSpec[])[] = [
     },
     { title: 'Broker data disk used (%)', width: 12, yAxis: percent, series: [line(METRICS.brokerDiskUsed)] },
   ],
+  [
+    {
+      title: 'Limit breaches: open, began, cleared',
+      width: 24,
+      yAxis: { min: 0 },
+      series: [METRICS.breachesOpen, METRICS.breachesBegun, METRICS.breachesCleared].map(line),
+    },
+  ],
 ];
 
 export type Comparison =
@@ -307,6 +326,16 @@ export function alarmSpecs(lagThreshold = DEFAULT_LAG_ALARM_THRESHOLD): readonly
       id: 'RecordsRejectedAlarm',
       description: 'Records were set aside as invalid (see rejected_transaction_readable)',
       watches: metric(overPeriod(METRICS.rejected, FIVE_MINUTES)),
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      evaluationPeriods: 1,
+      treatMissingData: 'notBreaching',
+    },
+    {
+      id: 'LimitBreachBegunAlarm',
+      // Each breach that begins is news for the treasury: alarm on the first, minute by minute.
+      description: 'A position went past its limit (see limit_breach)',
+      watches: metric(METRICS.breachesBegun),
       threshold: 1,
       comparison: 'GreaterThanOrEqualToThreshold',
       evaluationPeriods: 1,

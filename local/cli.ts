@@ -9,8 +9,12 @@ const usage = `npm start -- [options]
   --batch-size <n>   records per invocation at most (default 10000, the MSK mapping's maximum)
   --window <s>       batching window in seconds (default 2, as the tutorial's trigger)
   --group <id>       consumer group of the emulated mapping (default treasury-stream-aggregator)
+  --heavy-tail       amounts with cents and a heavy tail (now and then a deal hundreds of times the usual),
+                     so that positions reach the example limits
+  --example-limits   load the example limits and rates into a DATABASE_URL database too (an embedded
+                     database always gets them; nothing already set is changed)
   --no-produce       run only the consumer side
-  --quiet            print only the summary
+  --quiet            print only the summary and the limit breaches as they happen
   --dashboard-port <n>  port of the local dashboard on 127.0.0.1 (default ${DEFAULT_DASHBOARD_PORT}; 0: any free port)
   --no-dashboard     serve no dashboard
   --in-process       call the handlers in this process (for a debugger) instead of running their bundles
@@ -27,6 +31,8 @@ async function main(): Promise<number> {
       window: { type: 'string' },
       group: { type: 'string' },
       'no-produce': { type: 'boolean', default: false },
+      'heavy-tail': { type: 'boolean', default: false },
+      'example-limits': { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       'in-process': { type: 'boolean', default: false },
       'dashboard-port': { type: 'string' },
@@ -51,6 +57,8 @@ async function main(): Promise<number> {
     dashboardPort: values['no-dashboard']
       ? undefined
       : Math.floor(numberFlag('dashboard-port', values['dashboard-port'], DEFAULT_DASHBOARD_PORT, 0, 65_535)),
+    exampleLimits: values['example-limits'],
+    amounts: values['heavy-tail'] ? 'heavy-tail' : undefined,
     print: (line) => console.log(line),
   });
 }

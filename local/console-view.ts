@@ -1,4 +1,5 @@
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
+import type { LimitBreachChange } from '../lambda/aggregator/limit-breach.js';
 
 /** What the status line shows; counters are totals since the start. */
 export interface StatusSnapshot {
@@ -56,4 +57,13 @@ export function formatStatus(now: StatusSnapshot, previous: StatusSnapshot | und
     `lag ${now.lag ?? '?'} · batches ${now.batches} · rejects ${now.rejected} · retries ${now.retries} · ` +
     `total produced ${now.produced}, applied ${now.applied}`
   );
+}
+
+/** A breach as it happens: one line, marked so that it stands out among the batch tables. */
+export function formatLimitBreach(breach: LimitBreachChange, batchId: number | null): string {
+  const where = `${breach.branch} ${breach.currency} ${breach.side} position ${breach.position}`;
+  const limit = `${breach.side === 'long' ? '' : '-'}${breach.limit}`;
+  return breach.change === 'began'
+    ? `!! LIMIT BREACH began: ${where} past its limit ${limit} (batch ${batchId ?? '-'})`
+    : `-- limit breach cleared: ${where} back within ${limit} (batch ${batchId ?? '-'})`;
 }

@@ -1,5 +1,6 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
+import type { AmountDistribution } from '../lambda/domain/generator.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
 import { aggregatorFunction, producerFunction } from '../lib/function-definitions.js';
 import type { FunctionOutputLine } from './lambda/function-output.js';
@@ -26,6 +27,8 @@ export interface PipelineFunctionSettings {
   readonly ratePerSecond: number;
   /** Seconds a scheduled producer run lasts. */
   readonly producerRunSeconds: number;
+  /** How the producer draws amounts. @default the generator's */
+  readonly amounts?: AmountDistribution;
   readonly onOutput?: (functionName: string, line: FunctionOutputLine) => void;
   readonly log?: (line: string) => void;
 }
@@ -50,6 +53,7 @@ export async function startRuntimeFunctions(settings: PipelineFunctionSettings):
       definition: producerFunction({
         ratePerSecond: settings.ratePerSecond,
         durationSeconds: settings.producerRunSeconds,
+        amounts: settings.amounts,
       }),
       localEnvironment: { KAFKA_BROKERS: brokers, TOPIC: settings.topic },
       // The schedule never overlaps runs; a second environment would only start if one did.
@@ -77,7 +81,11 @@ export async function loadInProcessFunctions(settings: PipelineFunctionSettings)
   // The handlers read their configuration at module load, as in Lambda: set it before importing them.
   const definitions = [
     aggregatorFunction(),
-    producerFunction({ ratePerSecond: settings.ratePerSecond, durationSeconds: settings.producerRunSeconds }),
+    producerFunction({
+      ratePerSecond: settings.ratePerSecond,
+      durationSeconds: settings.producerRunSeconds,
+      amounts: settings.amounts,
+    }),
   ];
   for (const definition of definitions) Object.assign(process.env, definition.environment);
   Object.assign(process.env, {

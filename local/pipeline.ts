@@ -2,11 +2,12 @@ import type { MSKEvent } from 'aws-lambda';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
+import type { AmountDistribution } from '../lambda/domain/generator.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
 import { PRODUCER_SCHEDULE_SECONDS } from '../lambda/producer/schedule.js';
 import { MAX_EVENT_BYTES } from '../lambda/shared/event-source-mapping.js';
 import { AGGREGATOR_METRIC } from '../lib/observability-metrics.js';
-import { formatBatchTable, formatStatus, type StatusSnapshot } from './console-view.js';
+import { formatBatchTable, formatLimitBreach, formatStatus, type StatusSnapshot } from './console-view.js';
 import { startDashboard } from './dashboard/server.js';
 import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { eventLinesFromEnv } from './esm/event-lines.js';
@@ -34,6 +35,10 @@ export interface PipelineOptions {
   readonly groupId: string;
   /** Call the handlers in this process instead of running them under the Lambda runtime emulator. */
   readonly inProcess: boolean;
+  /** Load the example limits into a DATABASE_URL database too (an embedded one always gets them). */
+  readonly exampleLimits: boolean;
+  /** How the producer draws amounts. @default the generator's */
+  readonly amounts?: AmountDistribution;
   readonly print: (line: string) => void;
   /** The local dashboard's port (0: any free one); undefined serves no dashboard. */
   readonly dashboardPort: number | undefined;
@@ -94,12 +99,14 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   const runLog = await openRunLog();
   print(`function and library logs: ${runLog.path}`);
   // The broker's own log (its bootstrap WARN lines) is nothing a user acts on: it goes to the run log.
-  const services = await startLocalServices(print, (line) => runLog.writeText('kafka', line)).catch(
-    async (error: unknown) => {
-      await runLog.close();
-      throw error;
-    },
-  );
+  const services = await startLocalServices(
+    print,
+    (line) => runLog.writeText('kafka', line),
+    options.exampleLimits,
+  ).catch(async (error: unknown) => {
+    await runLog.close();
+    throw error;
+  });
   const dashboard =
     options.dashboardPort === undefined
       ? undefined
@@ -126,6 +133,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     partitions: PARTITIONS,
     ratePerSecond: options.ratePerSecond,
     producerRunSeconds: SCHEDULE_MS / 1000,
+    amounts: options.amounts,
     onOutput,
     log: print,
   };
@@ -176,6 +184,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       }
       counters.batches++;
       if (!options.quiet) print(formatBatchTable(info.partition, info.fromOffset, info.toOffset, report));
+      for (const breach of report.limitBreaches) print(formatLimitBreach(breach, report.batchId));
     },
     onRetry: (info) => {
       dashboard?.collector.onRetry(info);

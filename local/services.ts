@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { migrate } from '../db/migrate.js';
 import { optionalEnv } from '../lambda/adapters/env.js';
+import { loadExampleLimits } from './example-limits.js';
 import { createTopic, waitForProducerIds } from './kafka/admin.js';
 import { startKafkaBroker } from './kafka/broker.js';
 import { startEmbeddedPostgres } from './postgres/embedded.js';
@@ -24,11 +25,13 @@ export interface LocalServices {
 /**
  * Starts a real Kafka broker (unless KAFKA_BROKERS is set) and a real PostgreSQL (unless DATABASE_URL
  * is set), creates the topic and applies the migrations. A given database is left running with its
- * tables; what was started here is stopped by stop().
+ * tables; what was started here is stopped by stop(). Example limits and rates go into an embedded
+ * database always, into a given one only when `exampleLimits` asks for them.
  */
 export async function startLocalServices(
   log: (line: string) => void,
   brokerLog: (line: string) => void = log,
+  exampleLimits = false,
 ): Promise<LocalServices> {
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
@@ -68,6 +71,7 @@ export async function startLocalServices(
     try {
       const applied = await migrate(client);
       log(applied.length > 0 ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+      if (!givenDatabase || exampleLimits) log(await loadExampleLimits(client));
     } finally {
       await client.end();
     }

@@ -29,10 +29,14 @@ function centsOf(amount: unknown): bigint | undefined {
 }
 
 /**
- * Reads every record of the topic (up to the end offsets it finds first) with a consumer group of its
- * own, and sums the deals: the ground truth the soak and the fault tests compare the database with.
+ * Hands every record of the topic, up to the end offsets found first, to `onRecord` in offset order
+ * per partition, read with a consumer group of its own; resolves to those end offsets.
  */
-export async function readTopicContents(kafka: Kafka, topic: string): Promise<TopicContents> {
+export async function readWholeTopic(
+  kafka: Kafka,
+  topic: string,
+  onRecord: (partition: number, offset: number, value: Buffer | null) => void,
+): Promise<ReadonlyMap<number, number>> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: Map<number, number>;
@@ -42,12 +46,7 @@ export async function readTopicContents(kafka: Kafka, topic: string): Promise<To
     await admin.disconnect();
   }
   const remaining = new Map([...ends].filter(([, end]) => end > 0));
-  const truth: Totals = new Map();
-  const seen = new Set<string>();
-  const duplicateIds: string[] = [];
-  let records = 0;
-  let notDeals = 0;
-  if (remaining.size === 0) return { truth, ends, records, notDeals, duplicateIds };
+  if (remaining.size === 0) return ends;
 
   const consumer = kafka.consumer({
     groupId: `topic-truth-${randomBytes(6).toString('hex')}`,
@@ -65,31 +64,7 @@ export async function readTopicContents(kafka: Kafka, topic: string): Promise<To
             for (const message of batch.messages) {
               const offset = Number(message.offset);
               if (offset >= end) break;
-              records++;
-              let deal: { id?: unknown; branch?: unknown; currency?: unknown; amount?: unknown } | null;
-              try {
-                deal = JSON.parse(message.value?.toString('utf8') ?? 'null');
-              } catch {
-                deal = null;
-              }
-              const cents = centsOf(deal?.amount);
-              if (
-                typeof deal?.branch !== 'string' ||
-                typeof deal.currency !== 'string' ||
-                cents === undefined
-              ) {
-                notDeals++;
-              } else {
-                const key = `${deal.branch}|${deal.currency}`;
-                const cell = truth.get(key) ?? { sum: 0n, count: 0 };
-                cell.sum += cents;
-                cell.count++;
-                truth.set(key, cell);
-                if (typeof deal.id === 'string') {
-                  if (seen.has(deal.id)) duplicateIds.push(deal.id);
-                  seen.add(deal.id);
-                }
-              }
+              onRecord(batch.partition, offset, message.value);
               if (offset + 1 >= end) remaining.delete(batch.partition);
             }
             if (remaining.size === 0) resolve();
@@ -100,5 +75,41 @@ export async function readTopicContents(kafka: Kafka, topic: string): Promise<To
   } finally {
     await consumer.disconnect();
   }
+  return ends;
+}
+
+/**
+ * Reads every record of the topic (up to the end offsets it finds first) and sums the deals: the
+ * ground truth the soak and the fault tests compare the database with.
+ */
+export async function readTopicContents(kafka: Kafka, topic: string): Promise<TopicContents> {
+  const truth: Totals = new Map();
+  const seen = new Set<string>();
+  const duplicateIds: string[] = [];
+  let records = 0;
+  let notDeals = 0;
+  const ends = await readWholeTopic(kafka, topic, (_partition, _offset, value) => {
+    records++;
+    let deal: { id?: unknown; branch?: unknown; currency?: unknown; amount?: unknown } | null;
+    try {
+      deal = JSON.parse(value?.toString('utf8') ?? 'null');
+    } catch {
+      deal = null;
+    }
+    const cents = centsOf(deal?.amount);
+    if (typeof deal?.branch !== 'string' || typeof deal.currency !== 'string' || cents === undefined) {
+      notDeals++;
+      return;
+    }
+    const key = `${deal.branch}|${deal.currency}`;
+    const cell = truth.get(key) ?? { sum: 0n, count: 0 };
+    cell.sum += cents;
+    cell.count++;
+    truth.set(key, cell);
+    if (typeof deal.id === 'string') {
+      if (seen.has(deal.id)) duplicateIds.push(deal.id);
+      seen.add(deal.id);
+    }
+  });
   return { truth, ends, records, notDeals, duplicateIds };
 }

@@ -25,6 +25,11 @@ import {
 } from './scenarios.js';
 import { TABLES } from './server-counts.js';
 
+// Limits on every branch's foreign-currency positions, low enough that the positions' random walks
+// cross them now and then: the limit check runs on every position of every batch and writes breaches.
+const BENCH_LIMITS_SQL = `INSERT INTO position_limit (branch_name, currency_code, long_limit, short_limit)
+  VALUES (NULL, 'USD', 10000, 10000), (NULL, 'EUR', 10000, 10000), (NULL, 'GBP', 10000, 10000)`;
+
 export async function runWritePathSection(options: SectionOptions): Promise<MeasuredSection> {
   const plan = writePathPlan(options.quick);
   const { runs, batchesPerRun, warmupBatches } = plan;
@@ -38,6 +43,7 @@ export async function runWritePathSection(options: SectionOptions): Promise<Meas
   try {
     await admin.connect();
     await migrate(admin);
+    await admin.query(BENCH_LIMITS_SQL);
     const version = (await admin.query<{ server_version: string }>('SHOW server_version')).rows[0]
       ?.server_version;
     const meter = meterPool(pool);
@@ -90,7 +96,9 @@ export async function runWritePathSection(options: SectionOptions): Promise<Meas
       'migrations; the write goes through `PostgresPositionStore` (one `SELECT apply_batch(…)` per batch)',
       `on a pg pool of 3 connections. Each batch aggregates ${formatNumber(RECORDS_PER_BATCH)} producer records stamped over ${BATCH_SPAN_MS / 1000} s, so it`,
       `carries ${CELLS} branch × currency cells, one offset range and a 400-bucket time histogram; what it`,
-      'writes does not depend on its record count. Batches are applied back to back, each partition in',
+      'writes does not depend on its record count. Every branch has long and short limits of 10,000 on',
+      'USD, EUR and GBP, so each batch checks its positions against them in the same call and records',
+      'the breaches that begin and clear (row counts of `limit_breach` below). Batches are applied back to back, each partition in',
       `offset order; ${warmupBatches} warm-up batches, then ${runs} runs of ${batchesPerRun} batches per partition.`,
       '',
       'Statements are counted by a wrapper around `pool.query`; round trips by the ReadyForQuery messages',

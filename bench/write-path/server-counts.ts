@@ -15,6 +15,7 @@ export const TABLES = [
   'partition_checkpoint',
   'rejected_transaction',
   'offset_gap',
+  'limit_breach',
 ];
 
 /**

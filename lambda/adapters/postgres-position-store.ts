@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { LimitBreachChange } from '../aggregator/limit-breach.js';
 import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.js';
 import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
 
@@ -13,6 +14,8 @@ interface ApplyBatchResult {
   readonly status: 'applied' | 'conflict';
   readonly batchId?: number;
   readonly committedAt?: string;
+  readonly limitBreaches?: readonly LimitBreachChange[];
+  readonly openBreaches?: number;
   readonly checkpoints?: readonly { topic: string; partition: number; nextOffset: number }[];
 }
 
@@ -79,11 +82,19 @@ export class PostgresPositionStore implements PositionStore {
       return { status: 'refused', sqlstate, message: (error as Error).message };
     }
     const outcome = result.rows[0]?.outcome;
-    if (outcome?.status === 'applied' && outcome.batchId !== undefined && outcome.committedAt !== undefined) {
+    if (
+      outcome?.status === 'applied' &&
+      outcome.batchId !== undefined &&
+      outcome.committedAt !== undefined &&
+      outcome.limitBreaches !== undefined &&
+      outcome.openBreaches !== undefined
+    ) {
       return {
         status: 'applied',
         batchId: Number(outcome.batchId),
         committedAt: new Date(outcome.committedAt),
+        limitBreaches: outcome.limitBreaches,
+        openBreaches: Number(outcome.openBreaches),
       };
     }
     if (outcome?.status === 'conflict' && outcome.checkpoints) {

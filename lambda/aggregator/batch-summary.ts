@@ -1,3 +1,4 @@
+import type { LimitBreachChange } from './limit-breach.js';
 import type { BatchReport } from './process-batch.js';
 
 /** One branch × currency of a batch: what its row in transaction_flow holds. */
@@ -26,6 +27,10 @@ export interface BatchSummary {
   /** ISO 8601 time of the commit; null with batchId. */
   readonly committedAt: string | null;
   readonly positions: readonly BatchPositionSummary[];
+  /** Limit breaches the batch began or cleared (already plain data: amounts are decimal strings). */
+  readonly limitBreaches: readonly LimitBreachChange[];
+  /** Breaches open after the batch; null when nothing was applied. */
+  readonly openBreaches: number | null;
 }
 
 export function summarizeBatch(report: BatchReport): BatchSummary {
@@ -43,5 +48,7 @@ export function summarizeBatch(report: BatchReport): BatchSummary {
       sum: delta.sum.toDecimal(),
       count: delta.count,
     })),
+    limitBreaches: report.limitBreaches.map((breach) => ({ ...breach })),
+    openBreaches: report.openBreaches ?? null,
   };
 }

@@ -10,6 +10,7 @@ import {
 import { createPool, readDatabaseSource } from '../adapters/database.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { type BatchSummary, summarizeBatch } from './batch-summary.js';
+import { breachesThatBegan } from './limit-breach.js';
 import { processBatch } from './process-batch.js';
 
 // Configuration is read once per container; a missing setting fails the cold start with its name.
@@ -52,6 +53,23 @@ export async function handler(event: MSKEvent): Promise<BatchSummary> {
     metrics.addMetric(AGGREGATOR_METRIC.applied, MetricUnit.Count, report.applied);
     metrics.addMetric(AGGREGATOR_METRIC.rejected, MetricUnit.Count, report.rejected);
     metrics.addMetric(AGGREGATOR_METRIC.skippedAsRedelivered, MetricUnit.Count, report.skipped);
+    const began = breachesThatBegan(report.limitBreaches);
+    // Emitted as 0 too, so that the alarm on it reads "no breach" rather than "no data".
+    metrics.addMetric(AGGREGATOR_METRIC.limitBreachesBegun, MetricUnit.Count, began);
+    metrics.addMetric(
+      AGGREGATOR_METRIC.limitBreachesCleared,
+      MetricUnit.Count,
+      report.limitBreaches.length - began,
+    );
+    if (report.openBreaches !== undefined) {
+      metrics.addMetric(AGGREGATOR_METRIC.limitBreachesOpen, MetricUnit.Count, report.openBreaches);
+    }
+    for (const breach of report.limitBreaches) {
+      logger.warn(breach.change === 'began' ? 'limit breach began' : 'limit breach cleared', {
+        batchId: report.batchId,
+        ...breach,
+      });
+    }
     logger.info('batch committed', {
       batchId: report.batchId,
       received: report.received,

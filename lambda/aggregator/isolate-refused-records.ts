@@ -13,7 +13,8 @@ import {
 } from '../domain/batch-parts.js';
 import type { KafkaRecord } from '../domain/kafka-record.js';
 import type { ValidationRules } from '../domain/transaction.js';
-import type { PositionStore, Refusal } from './position-store.js';
+import type { LimitBreachChange } from './limit-breach.js';
+import type { ApplyOutcome, PositionStore, Refusal } from './position-store.js';
 
 /** What the parts of a refused batch came to, together. */
 export interface IsolationReport {
@@ -27,6 +28,10 @@ export interface IsolationReport {
   /** The last part's batch; undefined when every record had been applied before. */
   readonly batchId: number | undefined;
   readonly committedAt: Date | undefined;
+  /** The breaches every part began or cleared, in the parts' order. */
+  readonly limitBreaches: readonly LimitBreachChange[];
+  /** Breaches open after the last part; undefined when nothing was applied. */
+  readonly openBreaches: number | undefined;
   readonly roundTrips: number;
 }
 
@@ -57,7 +62,7 @@ export async function isolateRefusedRecords(
   const known = new Map(checkpoints);
   // One conflict per partition is a redelivery found late; more is another writer.
   let conflictsLeft = refusedBatch.ranges.length;
-  const applied: { part: BatchAggregate; batchId: number; committedAt: Date }[] = [];
+  const applied: { part: BatchAggregate; outcome: Extract<ApplyOutcome, { status: 'applied' }> }[] = [];
   let refused = 0;
   let skipped = 0;
   let roundTrips = 0;
@@ -76,7 +81,7 @@ export async function isolateRefusedRecords(
     roundTrips++;
     const outcome = await store.applyBatch(part);
     if (outcome.status === 'applied') {
-      applied.push({ part, batchId: outcome.batchId, committedAt: outcome.committedAt });
+      applied.push({ part, outcome });
       advanceStarts(starts, part);
       return 'applied';
     }
@@ -136,8 +141,10 @@ export async function isolateRefusedRecords(
     refused,
     skipped,
     deltas: sumDeltas(applied.map(({ part }) => part.deltas)),
-    batchId: last?.batchId,
-    committedAt: last?.committedAt,
+    batchId: last?.outcome.batchId,
+    committedAt: last?.outcome.committedAt,
+    limitBreaches: applied.flatMap(({ outcome }) => outcome.limitBreaches),
+    openBreaches: last?.outcome.openBreaches,
     roundTrips,
   };
 }

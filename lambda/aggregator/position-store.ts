@@ -1,8 +1,17 @@
 import type { BatchAggregate } from '../domain/aggregate.js';
+import type { LimitBreachChange } from './limit-breach.js';
 
 /** What became of a batch handed to the store. */
 export type ApplyOutcome =
-  | { readonly status: 'applied'; readonly batchId: number; readonly committedAt: Date }
+  | {
+      readonly status: 'applied';
+      readonly batchId: number;
+      readonly committedAt: Date;
+      /** Breaches the batch began or cleared. */
+      readonly limitBreaches: readonly LimitBreachChange[];
+      /** Breaches open once the batch committed. */
+      readonly openBreaches: number;
+    }
   /** A partition's checkpoint is past the batch's first offset: nothing was written. */
   | { readonly status: 'conflict'; readonly checkpoints: ReadonlyMap<string, number> }
   /**

@@ -2,6 +2,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { aggregateMskEvent, type BatchAggregate, type PositionDelta } from '../domain/aggregate.js';
 import type { ValidationRules } from '../domain/transaction.js';
 import { isolateRefusedRecords } from './isolate-refused-records.js';
+import type { LimitBreachChange } from './limit-breach.js';
 import type { PositionStore } from './position-store.js';
 
 /** What the handler did with one event: returned to the caller (ignored by AWS, shown locally). */
@@ -17,6 +18,10 @@ export interface BatchReport {
   readonly batchId: number | undefined;
   readonly committedAt: Date | undefined;
   readonly deltas: readonly PositionDelta[];
+  /** Limit breaches the batch began or cleared, in the order of its parts. */
+  readonly limitBreaches: readonly LimitBreachChange[];
+  /** Breaches open after the batch; undefined when nothing was applied. */
+  readonly openBreaches: number | undefined;
   /**
    * Round trips to apply_batch: 1 in steady state, 2 when a redelivery overlaps applied offsets, more
    * when the database refused records and the batch was applied in parts.
@@ -47,11 +52,23 @@ export async function processBatch(
       attempts: attempt,
     };
     if (batch.ranges.length === 0) {
-      return { ...report, batchId: undefined, committedAt: undefined };
+      return {
+        ...report,
+        batchId: undefined,
+        committedAt: undefined,
+        limitBreaches: [],
+        openBreaches: undefined,
+      };
     }
     const outcome = await store.applyBatch(batch);
     if (outcome.status === 'applied') {
-      return { ...report, batchId: outcome.batchId, committedAt: outcome.committedAt };
+      return {
+        ...report,
+        batchId: outcome.batchId,
+        committedAt: outcome.committedAt,
+        limitBreaches: outcome.limitBreaches,
+        openBreaches: outcome.openBreaches,
+      };
     }
     if (outcome.status === 'refused') {
       // A record the database cannot take must not fail the batch on every retry: find it, set it aside.
@@ -64,6 +81,8 @@ export async function processBatch(
         deltas: parts.deltas,
         batchId: parts.batchId,
         committedAt: parts.committedAt,
+        limitBreaches: parts.limitBreaches,
+        openBreaches: parts.openBreaches,
         attempts: attempt + parts.roundTrips,
       };
     }

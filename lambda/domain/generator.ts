@@ -16,7 +16,22 @@ export interface GeneratorOptions {
   readonly seed?: number;
   /** Prefix of the ids, unique per producer so that ids are unique across producers. @default 'tx' */
   readonly idPrefix?: string;
+  /**
+   * 'whole-units': the tutorial's integers, uniform in [minAmount, maxAmount]. 'heavy-tail': amounts
+   * with cents, uniform in that range times a Pareto factor, so that now and then a deal is hundreds
+   * of times the usual one and positions reach their limits in a local run.
+   * @default 'whole-units'
+   */
+  readonly amounts?: AmountDistribution;
 }
+
+export type AmountDistribution = 'whole-units' | 'heavy-tail';
+export const AMOUNT_DISTRIBUTIONS: readonly AmountDistribution[] = ['whole-units', 'heavy-tail'];
+
+// Shape 1.5: the factor's mean is 3 and its variance infinite, so a heavy tail with a tame typical
+// deal; capped so that the largest deal stays a plausible one (1,000 × maxAmount).
+const HEAVY_TAIL_SHAPE = 1.5;
+const HEAVY_TAIL_MAX_FACTOR = 1_000;
 
 /** A generated deal, as it goes on the wire (JSON). */
 export interface GeneratedTransaction {
@@ -49,6 +64,7 @@ export class TransactionGenerator {
   private readonly minAmount: number;
   private readonly span: number;
   private readonly idPrefix: string;
+  private readonly amounts: AmountDistribution;
   private sequence = 0;
 
   constructor(options: GeneratorOptions = {}) {
@@ -67,14 +83,26 @@ export class TransactionGenerator {
     this.span = maxAmount - this.minAmount + 1;
     this.random = seededRandom(options.seed ?? 1);
     this.idPrefix = options.idPrefix ?? 'tx';
+    this.amounts = options.amounts ?? 'whole-units';
   }
 
   next(eventTime: number = Date.now()): GeneratedTransaction {
     const branch = this.pick(this.branches);
     const currency = this.pick(this.currencies);
-    const amount = this.minAmount + Math.floor(this.random() * this.span);
+    const amount = this.amounts === 'heavy-tail' ? this.heavyTailAmount() : this.wholeUnits();
     this.sequence++;
     return { id: `${this.idPrefix}-${this.sequence.toString(36)}`, branch, currency, amount, eventTime };
+  }
+
+  private wholeUnits(): number {
+    return this.minAmount + Math.floor(this.random() * this.span);
+  }
+
+  /** Integer cents, then divided by 100: the nearest double prints as the exact two-decimal amount. */
+  private heavyTailAmount(): number {
+    const cents = this.minAmount * 100 + Math.floor(this.random() * (this.span * 100 - 99));
+    const factor = Math.min((1 - this.random()) ** (-1 / HEAVY_TAIL_SHAPE), HEAVY_TAIL_MAX_FACTOR);
+    return Math.round(cents * factor) / 100;
   }
 
   private pick(values: readonly string[]): string {

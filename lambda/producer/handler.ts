@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Producer } from 'kafkajs';
 import { DEALS_SENT_LOG, SERVICE_NAME } from '../../lib/observability-metrics.js';
-import { integerEnv, numberEnv, optionalEnv } from '../adapters/env.js';
+import { ConfigError, integerEnv, numberEnv, optionalEnv } from '../adapters/env.js';
 import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
-import { TransactionGenerator } from '../domain/generator.js';
+import { AMOUNT_DISTRIBUTIONS, type AmountDistribution, TransactionGenerator } from '../domain/generator.js';
 import { CachedConnection } from './cached-connection.js';
 import { CountingPartitioner, type PublishReport, publishAtRate } from './publish.js';
 import { PRODUCER_RUN_SECONDS } from './schedule.js';
@@ -13,6 +13,7 @@ const kafkaSource = readKafkaSource(process.env);
 const topic = optionalEnv(process.env, 'TOPIC') ?? 'transaction';
 const ratePerSecond = numberEnv(process.env, 'RATE_PER_SECOND', 100, 0.1, 1_000_000);
 const durationSeconds = integerEnv(process.env, 'DURATION_SECONDS', PRODUCER_RUN_SECONDS, 1, 900);
+const amounts = amountDistributionEnv(optionalEnv(process.env, 'AMOUNT_DISTRIBUTION'));
 const logger = new Logger({ serviceName: SERVICE_NAME.producer });
 const partitioner = new CountingPartitioner();
 
@@ -79,6 +80,7 @@ export async function handler(
   };
   const generator = new TransactionGenerator({
     seed: Date.now() % 2 ** 31,
+    amounts,
     idPrefix: (context?.awsRequestId ?? `local-${process.pid}-${Date.now()}`).slice(0, 24),
   });
   const report = await producer.use((connected) =>
@@ -92,6 +94,17 @@ export async function handler(
     partitions: summary.partitions,
   });
   return summary;
+}
+
+function amountDistributionEnv(raw: string | undefined): AmountDistribution | undefined {
+  if (raw === undefined) return undefined;
+  const known = AMOUNT_DISTRIBUTIONS.find((name) => name === raw);
+  if (known === undefined) {
+    throw new ConfigError(
+      `AMOUNT_DISTRIBUTION must be one of ${AMOUNT_DISTRIBUTIONS.join(', ')}, got "${raw}"`,
+    );
+  }
+  return known;
 }
 
 /** Disconnects the producer: for the local runtime and tests; Lambda never calls it. */

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AGGREGATOR_METRIC } from '../../lib/observability-metrics.js';
 import { findCredentialsInTemplate } from '../security/credentials.js';
 import { type Synthesized, synthesize } from './synth.js';
 import { type CfnTemplate, findPlaintextPasswords, findWildcardResources } from './template-checks.js';
@@ -304,6 +305,26 @@ describe('the default stack', () => {
         ]),
       );
       for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    });
+
+    it("alarms on the aggregator's metric of limit breaches that began, and shows open breaches", () => {
+      const [topicId] = only(template.findResources('AWS::SNS::Topic') as Resources);
+      const breach = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter(
+        (a) =>
+          JSON.stringify(a.Properties).includes(`"MetricName":"${AGGREGATOR_METRIC.limitBreachesBegun}"`),
+      );
+      const [, dashboard] = only(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+
+      expect(breach).toHaveLength(1);
+      const text = JSON.stringify(breach[0]?.Properties);
+      expect(text).toContain('"Stat":"Sum"');
+      expect(text).toContain('{"Name":"service","Value":"aggregator"}');
+      expect(breach[0]?.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: topicId }],
+      });
+      expect(JSON.stringify(dashboard.Properties)).toContain(AGGREGATOR_METRIC.limitBreachesOpen);
     });
 
     it('watches the lag of the mapping on the aggregator', () => {

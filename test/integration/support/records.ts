@@ -24,21 +24,27 @@ export function generatedRecords(
   seed: number,
 ): { records: KafkaRecordSource[]; deals: { branch: string; currency: string; amount: number }[] } {
   const generator = new TransactionGenerator({ seed, idPrefix: `p${partition}` });
-  const records: KafkaRecordSource[] = [];
-  const deals: { branch: string; currency: string; amount: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    const deal = generator.next(1_764_000_000_000 + i);
-    deals.push(deal);
-    records.push({
-      topic,
-      partition,
-      offset: fromOffset + i,
-      timestamp: deal.eventTime,
-      key: Buffer.from(deal.branch),
-      value: Buffer.from(JSON.stringify(deal)),
-    });
-  }
-  return { records, deals };
+  const deals = Array.from({ length: count }, (_, i) => generator.next(1_764_000_000_000 + i));
+  return { records: dealRecords(topic, partition, fromOffset, deals), deals };
+}
+
+/** Deals as consecutive Kafka records of one partition from `fromOffset`, keyed by branch as the producer keys them. */
+export function dealRecords(
+  topic: string,
+  partition: number,
+  fromOffset: number,
+  deals: readonly { branch: string; currency: string; amount: number }[],
+): KafkaRecordSource[] {
+  return deals.map((deal, i) => ({
+    topic,
+    partition,
+    offset: fromOffset + i,
+    timestamp: 1_764_000_000_000 + i,
+    key: Buffer.from(deal.branch),
+    value: Buffer.from(
+      JSON.stringify({ id: `p${partition}-${fromOffset + i}`, eventTime: 1_764_000_000_000 + i, ...deal }),
+    ),
+  }));
 }
 
 export function truthOf(deals: readonly { branch: string; currency: string; amount: number }[]): Truth {

@@ -2,6 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { summarizeBatch } from '../../../lambda/aggregator/batch-summary.js';
 import { CentsSum } from '../../../lambda/domain/money.js';
 
+const BREACHES = [
+  {
+    change: 'began',
+    branch: 'Kazan',
+    currency: 'USD',
+    side: 'short',
+    limit: '1000.00',
+    position: '-1234.50',
+  },
+] as const;
+
 describe('summarizeBatch', () => {
   it('is plain data that survives the runtime JSON.stringify unchanged, sums as exact decimal strings', () => {
     const sum = new CentsSum();
@@ -15,6 +26,8 @@ describe('summarizeBatch', () => {
       batchId: 7,
       committedAt: new Date('2026-12-01T10:00:00.123Z'),
       deltas: [{ branch: 'Kazan', currency: 'USD', sum, count: 2 }],
+      limitBreaches: BREACHES,
+      openBreaches: 3,
     });
 
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
@@ -27,6 +40,8 @@ describe('summarizeBatch', () => {
       batchId: 7,
       committedAt: '2026-12-01T10:00:00.123Z',
       positions: [{ branch: 'Kazan', currency: 'USD', sum: '-1234.50', count: 2 }],
+      limitBreaches: BREACHES,
+      openBreaches: 3,
     });
   });
 
@@ -40,8 +55,14 @@ describe('summarizeBatch', () => {
       batchId: undefined,
       committedAt: undefined,
       deltas: [],
+      limitBreaches: [],
+      openBreaches: undefined,
     });
 
-    expect(JSON.parse(JSON.stringify(summary))).toMatchObject({ batchId: null, committedAt: null });
+    expect(JSON.parse(JSON.stringify(summary))).toMatchObject({
+      batchId: null,
+      committedAt: null,
+      openBreaches: null,
+    });
   });
 });

@@ -77,6 +77,8 @@ describe('processBatch', () => {
       batchId: 1,
       committedAt: expect.any(Date),
       deltas: store.calls[0]?.deltas,
+      limitBreaches: [],
+      openBreaches: 0,
       attempts: 1,
     });
     expect(
@@ -134,6 +136,8 @@ describe('processBatch', () => {
       batchId: undefined,
       committedAt: undefined,
       deltas: [],
+      limitBreaches: [],
+      openBreaches: undefined,
       attempts: 2,
     });
     expect(store.calls).toHaveLength(2);

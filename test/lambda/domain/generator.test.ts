@@ -6,6 +6,7 @@ import {
   type GeneratorOptions,
   TransactionGenerator,
 } from '../../../lambda/domain/generator.js';
+import { toCents } from '../../../lambda/domain/money.js';
 import { validateTransaction } from '../../../lambda/domain/transaction.js';
 
 const EVENT_TIME = 1_732_441_850_987;
@@ -150,6 +151,33 @@ describe('TransactionGenerator', () => {
         eventTime: EVENT_TIME,
       },
     });
+  });
+
+  it('draws amounts with cents and a heavy tail behind the heavy-tail option, each one a valid deal', () => {
+    // Act
+    const deals = generate(20_000, { amounts: 'heavy-tail', seed: 4 });
+
+    // Assess: two decimals at most, read back exactly, some with cents; most within the uniform
+    // range, and some far beyond it (a tail), never beyond the cap of 1,000 × the range.
+    const magnitudes = deals.map((deal) => Math.abs(deal.amount));
+    const results = deals.map((deal) => validateTransaction(JSON.parse(JSON.stringify(deal))));
+    expect(results.every((result) => result.ok)).toBe(true);
+    expect(deals.every((deal) => toCents(deal.amount) === Math.round(deal.amount * 100))).toBe(true);
+    expect(deals.filter((deal) => !Number.isInteger(deal.amount)).length).toBeGreaterThan(19_000);
+    expect(magnitudes.filter((m) => m <= 100).length).toBeGreaterThan(10_000);
+    expect(magnitudes.filter((m) => m > 1_000).length).toBeGreaterThan(100);
+    expect(Math.max(...magnitudes)).toBeLessThanOrEqual(100_000);
+  });
+
+  it('keeps the same heavy-tail sequence for the same seed, and draws whole units by default', () => {
+    // Act
+    const first = generate(500, { amounts: 'heavy-tail', seed: 8 });
+    const second = generate(500, { amounts: 'heavy-tail', seed: 8 });
+    const whole = generate(500, { amounts: 'whole-units', seed: 8 });
+
+    // Assess
+    expect(second).toEqual(first);
+    expect(whole).toEqual(generate(500, { seed: 8 }));
   });
 
   it.each([
