@@ -7,9 +7,11 @@ import { optionalEnv } from '../../lambda/adapters/env.js';
 import { seededRandom } from '../../lambda/domain/generator.js';
 import type { ProducerSummary } from '../../lambda/producer/handler.js';
 import { PRODUCER_SCHEDULE_SECONDS } from '../../lambda/producer/schedule.js';
+import { producerFunction } from '../../lib/function-definitions.js';
 import { runScript } from '../child-process.js';
 import { createTopic, groupLag, waitForProducerIds } from '../kafka/admin.js';
 import { type KafkaBroker, startKafkaBroker } from '../kafka/broker.js';
+import { LocalFunction } from '../lambda/local-function.js';
 import { type LocalPostgres, startEmbeddedPostgres } from '../postgres/embedded.js';
 import { PARTITIONS } from '../services.js';
 import { readTopicContents } from '../topic-truth.js';
@@ -31,8 +33,6 @@ export interface SoakOptions {
 
 const SAMPLE_EVERY_MS = 2_000;
 const STATUS_EVERY_MS = 10_000;
-
-type Producer = typeof import('../../lambda/producer/handler.js');
 
 /** What every consumer of the soak is started with (`npm start` as the consumer side only). */
 function consumerArgs(groupId: string, options: SoakOptions): string[] {
@@ -57,7 +57,7 @@ export async function runSoak(options: SoakOptions, print: (line: string) => voi
   let database: LocalPostgres | undefined;
   let chaos: ConsumerChaos | undefined;
   let admin: Admin | undefined;
-  let producer: Producer | undefined;
+  let producer: LocalFunction | undefined;
   try {
     [broker, database] = await Promise.all([
       givenBrokers ? undefined : startKafkaBroker({ log: say }),
@@ -189,25 +189,25 @@ export async function runSoak(options: SoakOptions, print: (line: string) => voi
   } finally {
     await chaos?.finish().catch(() => undefined);
     await admin?.disconnect().catch(() => undefined);
-    await producer?.disconnect().catch(() => undefined);
+    await producer?.stop().catch(() => undefined);
     await database?.stop().catch(() => undefined);
     await broker?.stop().catch(() => undefined);
   }
 }
 
-/** The producer Lambda's own handler, in this process; it reads its configuration at load. */
-async function loadProducer(brokers: readonly string[], topic: string): Promise<Producer> {
-  process.env.KAFKA_BROKERS = brokers.join(',');
-  process.env.TOPIC = topic;
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+/** The producer function as Lambda runs it (its bundle under the runtime emulator), on this topic. */
+async function loadProducer(brokers: readonly string[], topic: string): Promise<LocalFunction> {
   await waitForProducerIds(brokers);
-  return import('../../lambda/producer/handler.js');
+  return LocalFunction.create({
+    definition: producerFunction({ ratePerSecond: 1, durationSeconds: PRODUCER_SCHEDULE_SECONDS }),
+    localEnvironment: { KAFKA_BROKERS: brokers.join(','), TOPIC: topic },
+    maxConcurrency: 1,
+  });
 }
 
-/** Invokes the producer back to back, a schedule's minute at a time, as the rule would, until endAt. */
+/** Invokes the producer back to back, a schedule's minute at a time, until endAt. */
 async function produceFor(
-  producer: Producer,
+  producer: LocalFunction,
   endAt: number,
   options: SoakOptions,
   say: (line: string) => void,
@@ -218,7 +218,9 @@ async function produceFor(
     const durationSeconds = Math.min(PRODUCER_SCHEDULE_SECONDS, (endAt - Date.now()) / 1000);
     if (durationSeconds < 0.1) break;
     try {
-      summaries.push(await producer.handler({ durationSeconds, ratePerSecond: options.ratePerSecond }));
+      // A manual invocation's settings: back-to-back runs at the soak's rate, not the schedule's.
+      const summary = await producer.invoke({ durationSeconds, ratePerSecond: options.ratePerSecond });
+      summaries.push(summary as ProducerSummary);
     } catch (error) {
       failures.push((error as Error).message);
       say(`producer invocation failed: ${(error as Error).message}`);
