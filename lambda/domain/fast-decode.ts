@@ -14,7 +14,7 @@
  * profile showed the key comparisons and per-byte range checks on top, hence the byte-class table,
  * whole-key literals and names recognised by one byte comparison: ~235-255 ns. Building the id
  * string was ~70 ns of that (A/B, same process), and aggregation never reads the id, hence
- * decodeDealFast. bench/handler.ts measures the decoders again in every benchmark run.
+ * decodeDealFast. bench/handler-throughput/ measures the decoders again in every benchmark run.
  */
 import {
   DEFAULT_RULES,

@@ -86,7 +86,7 @@ export class EsmEmulator {
       heartbeatInterval: 3_000,
       // When every partition is paused (each lane holds two invocations' worth), kafkajs sleeps this
       // long before it looks again, whether or not a lane resumes meanwhile: at the default 5 s the
-      // pipeline stalled for seconds under load (bench/e2e.ts found it). Fetches with data return at
+      // pipeline stalled for seconds under load (the end-to-end benchmark, bench/e2e/, found it). Fetches with data return at
       // once either way; an idle consumer asks the broker ten times a second instead of once in 5 s.
       maxWaitTimeInMs: 100,
     });
