@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DASHBOARD_ROWS } from '../../../lib/observability-metrics.js';
 import { runScript, type ScriptRun } from '../../../local/child-process.js';
 import { freePort } from '../../../local/net/free-port.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
@@ -67,7 +68,7 @@ describe("npm start's dashboard in a real browser", () => {
           seriesWithData: Number(card.getAttribute('data-series-with-data')),
         })),
       );
-      expect(widgets).toHaveLength(10);
+      expect(widgets.map((w) => w.title)).toEqual(DASHBOARD_ROWS.flat().map((widget) => widget.title));
       expect(widgets.filter((w) => w.awsOnly).map((w) => w.title)).toEqual([
         'Database CPU (%)',
         'Broker CPU, user + system (%)',
