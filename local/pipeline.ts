@@ -1,6 +1,5 @@
 import type { MSKEvent } from 'aws-lambda';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
-import pg from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
 import type { BatchSummary } from '../lambda/aggregator/batch-summary.js';
 import type { AmountDistribution } from '../lambda/domain/generator.js';
 import type { ProducerSummary } from '../lambda/producer/handler.js';
@@ -18,10 +17,11 @@ import {
   type PipelineFunctions,
   startRuntimeFunctions,
 } from './pipeline-functions.js';
+import { checkRunTotals } from './run-check.js';
 import { openRunLog } from './run-log.js';
 import { scheduledEvent } from './scheduled-event.js';
 import { PARTITIONS, startLocalServices, TOPIC } from './services.js';
-import { diffTotals, producedTotals, readFlowTotals, readPositions } from './totals.js';
+import { positionOf, whileCoordinatorLoads } from './topic-position.js';
 
 export interface PipelineOptions {
   /** Seconds to produce before draining, checking and exiting; undefined runs until Ctrl-C. */
@@ -58,39 +58,6 @@ function faultFromEnv(): ((point: FaultPoint, invocation: number) => void) | und
   return (reached, invocation) => {
     if (reached === point && invocation === Number(at)) process.kill(process.pid, 'SIGKILL');
   };
-}
-
-/** Records in the topic (the sum of the partitions' end offsets) and the group's lag behind them. */
-async function positionOf(
-  admin: Admin,
-  emulator: EsmEmulator,
-): Promise<{ inTopic: number; lag: number; perPartition: { partition: number; lag: number }[] }> {
-  const [ends, committed] = await Promise.all([
-    admin.fetchTopicOffsets(TOPIC),
-    emulator.committedOffsets(admin),
-  ]);
-  let inTopic = 0;
-  const perPartition = ends.map((end) => {
-    const next = committed.get(end.partition) ?? -1;
-    inTopic += Number(end.high);
-    return { partition: end.partition, lag: Number(end.high) - (next >= 0 ? next : Number(end.low)) };
-  });
-  return { inTopic, lag: perPartition.reduce((sum, p) => sum + p.lag, 0), perPartition };
-}
-
-/**
- * A group's first offsets request on a new broker can meet its coordinator still loading
- * (NOT_COORDINATOR, retriable), which kafkajs' admin does not retry: retry it here, for a few seconds.
- */
-async function whileCoordinatorLoads<T>(request: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await request();
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable || attempt >= 40) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 /** Runs producer → broker → ESM emulator → aggregator → PostgreSQL; resolves to the exit code. */
@@ -197,13 +164,13 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     eventLines: eventLinesFromEnv(process.env),
   });
   await emulator.start();
-  dashboard?.collector.watchLag(async () => (await positionOf(admin, emulator)).perPartition);
+  dashboard?.collector.watchLag(async () => (await positionOf(TOPIC, admin, emulator)).perPartition);
 
   const startedAt = Date.now();
   let previous: StatusSnapshot | undefined;
-  const initial = await whileCoordinatorLoads(() => positionOf(admin, emulator));
+  const initial = await whileCoordinatorLoads(() => positionOf(TOPIC, admin, emulator));
   const snapshot = async (): Promise<StatusSnapshot> => {
-    const position = await positionOf(admin, emulator).catch(() => undefined);
+    const position = await positionOf(TOPIC, admin, emulator).catch(() => undefined);
     return {
       elapsedMs: Date.now() - startedAt,
       ...counters,
@@ -268,7 +235,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       await Promise.race([producing, interruption]);
       if (!interrupted) {
         const drainedBy = Date.now() + DRAIN_TIMEOUT_MS;
-        while (!interrupted && (await positionOf(admin, emulator)).lag > 0) {
+        while (!interrupted && (await positionOf(TOPIC, admin, emulator)).lag > 0) {
           if (Date.now() > drainedBy) {
             print(`not drained after ${DRAIN_TIMEOUT_MS / 1000} s`);
             exitCode = 1;
@@ -282,7 +249,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     await emulator.stop();
     exitCode = Math.max(
       exitCode,
-      await check(
+      await checkRunTotals(
         services.databaseUrl,
         eventSourceArn,
         summaries,
@@ -307,42 +274,4 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     await runLog.close();
   }
   return exitCode;
-}
-
-/**
- * The run's own proof: transaction_flow sums equal currency_position, and, when the topic holds only
- * this run's deals, equal what the producer had acknowledged.
- */
-async function check(
-  databaseUrl: string,
-  eventSourceArn: string,
-  summaries: readonly ProducerSummary[],
-  compareWithProduced: boolean,
-  print: (line: string) => void,
-): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const flows = await readFlowTotals(client);
-    const positions = await readPositions(client);
-    const problems = diffTotals(flows, positions, 'transaction_flow', 'currency_position');
-    if (compareWithProduced) {
-      const produced = producedTotals(summaries);
-      problems.push(
-        ...diffTotals(produced, await readFlowTotals(client, eventSourceArn), 'produced', 'applied'),
-      );
-    }
-    if (problems.length > 0) {
-      for (const problem of problems) print(`MISMATCH ${problem}`);
-      return 1;
-    }
-    print(
-      compareWithProduced
-        ? 'check: applied totals equal what was produced, and transaction_flow sums equal currency_position'
-        : 'check: transaction_flow sums equal currency_position',
-    );
-    return 0;
-  } finally {
-    await client.end();
-  }
 }

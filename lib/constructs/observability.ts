@@ -8,16 +8,14 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { type AlarmMetricSpec, alarmSpecs } from '../observability-alarms.js';
+import { DASHBOARD_ROWS, type SeriesSpec } from '../observability-dashboard.js';
 import {
-  type AlarmMetricSpec,
-  alarmSpecs,
-  DASHBOARD_ROWS,
   DEALS_SENT_LOG,
   METRICS,
   type MetricSpec,
   RECORDS_PRODUCED,
   type ResourceName,
-  type SeriesSpec,
 } from '../observability-metrics.js';
 import { denyGrantsOutsideAwsServices } from './key-policy.js';
 import type { PipelineFunction } from './pipeline-function.js';

@@ -1,12 +1,8 @@
 import { statfs } from 'node:fs/promises';
 import pg from 'pg';
 import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
-import {
-  DASHBOARD_ROWS,
-  METRICS,
-  type MetricSpec,
-  type SeriesSpec,
-} from '../../lib/observability-metrics.js';
+import { DASHBOARD_ROWS, type SeriesSpec } from '../../lib/observability-dashboard.js';
+import { METRICS, type MetricSpec } from '../../lib/observability-metrics.js';
 import type { InvocationInfo, RetryInfo } from '../esm/emulator.js';
 import type { FunctionOutputLine } from '../lambda/function-output.js';
 import { emfCarries, MetricSamples, metricFilterValue } from './metric-series.js';

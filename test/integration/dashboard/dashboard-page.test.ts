@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DASHBOARD_ROWS } from '../../../lib/observability-metrics.js';
+import { DASHBOARD_ROWS } from '../../../lib/observability-dashboard.js';
 import { runScript, type ScriptRun } from '../../../local/child-process.js';
 import { freePort } from '../../../local/net/free-port.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { producerFunction } from '../../../lib/function-definitions.js';
-import { referencedMetrics } from '../../../lib/observability-metrics.js';
+import { referencedMetrics } from '../../../lib/observability-alarms.js';
 import { emfCarries, metricFilterValue } from '../../../local/dashboard/metric-series.js';
 import { createTopic } from '../../../local/kafka/broker.js';
 import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
