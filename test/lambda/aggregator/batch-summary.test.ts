@@ -17,12 +17,9 @@ describe('summarizeBatch', () => {
   it('is plain data that survives the runtime JSON.stringify unchanged, sums as exact decimal strings', () => {
     const sum = new CentsSum();
     sum.add(-123_450);
+    const counts = { received: 3, applied: 2, rejected: 1, skipped: 0, attempts: 1 };
     const summary = summarizeBatch({
-      received: 3,
-      applied: 2,
-      rejected: 1,
-      skipped: 0,
-      attempts: 1,
+      ...counts,
       batchId: 7,
       committedAt: new Date('2026-12-01T10:00:00.123Z'),
       deltas: [{ branch: 'Kazan', currency: 'USD', sum, count: 2 }],
@@ -32,11 +29,7 @@ describe('summarizeBatch', () => {
 
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
     expect(summary).toEqual({
-      received: 3,
-      applied: 2,
-      rejected: 1,
-      skipped: 0,
-      attempts: 1,
+      ...counts,
       batchId: 7,
       committedAt: '2026-12-01T10:00:00.123Z',
       positions: [{ branch: 'Kazan', currency: 'USD', sum: '-1234.50', count: 2 }],
