@@ -5,13 +5,14 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LAMBDA_HANDLER } from '../../lib/function-bundling.js';
 import { FUNCTION_NODE_OPTIONS, type FunctionDefinition } from '../../lib/function-definitions.js';
-import { freePort } from '../net/free-port.js';
+import { freePorts } from '../net/free-port.js';
 import { classifyOutputLine, type FunctionOutputLine, lineSplitter } from './function-output.js';
 
 const SUPERVISOR = fileURLToPath(new URL('./supervise.sh', import.meta.url));
 const RUNTIME_CLIENT = createRequire(import.meta.url).resolve('aws-lambda-ric');
 const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
 const STARTUP_TIMEOUT_MS = 15_000;
+const START_ATTEMPTS = 3;
 
 /** The function answered with an error document: it threw, its result did not serialize, or it crashed. */
 export class FunctionError extends Error {
@@ -95,8 +96,9 @@ export function runtimeNodeFlags(memoryMiB: number): string[] {
   ];
 }
 
-async function waitForPort(port: number, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
+/** Resolves when `port` accepts connections; false when `gaveUp` says the listener will never come. */
+async function waitForPort(port: number, deadline: number, gaveUp: () => boolean): Promise<boolean> {
+  while (Date.now() < deadline && !gaveUp()) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
@@ -105,10 +107,10 @@ async function waitForPort(port: number, deadline: number): Promise<void> {
       });
       socket.once('error', () => resolve(false));
     });
-    if (open) return;
+    if (open) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`the Runtime Interface Emulator did not listen on 127.0.0.1:${port} in time`);
+  return false;
 }
 
 /** Pids below `pid` (from /proc), deepest last: the emulator's runtime process and its children. */
@@ -139,8 +141,38 @@ export class ExecutionEnvironment {
     });
   }
 
+  /**
+   * Starts an environment on two fresh ports. A port can be taken by another process between the
+   * moment it was found free and the emulator's bind (the emulator then exits), so a start that does
+   * not come up is tried again on other ports.
+   */
   static async start(options: ExecutionEnvironmentOptions): Promise<ExecutionEnvironment> {
-    const [port, runtimeApiPort] = [await freePort(), await freePort()];
+    const platformLines: string[] = [];
+    for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+      let starting = true;
+      const environment = await ExecutionEnvironment.launch(options, (line) => {
+        if (starting && line.kind === 'platform') platformLines.push(line.text);
+      });
+      const listening = await waitForPort(
+        environment.port,
+        Date.now() + STARTUP_TIMEOUT_MS,
+        () => !environment.alive,
+      );
+      starting = false;
+      if (listening) return environment;
+      await environment.stop();
+    }
+    throw new Error(
+      `the Runtime Interface Emulator did not come up in ${START_ATTEMPTS} attempts; its last lines:\n` +
+        platformLines.slice(-10).join('\n'),
+    );
+  }
+
+  private static async launch(
+    options: ExecutionEnvironmentOptions,
+    onStartupLine: (line: FunctionOutputLine) => void,
+  ): Promise<ExecutionEnvironment> {
+    const [port, runtimeApiPort] = (await freePorts(2)) as [number, number];
     const { definition, taskRoot } = options;
     const child = spawn(
       SUPERVISOR,
@@ -167,17 +199,14 @@ export class ExecutionEnvironment {
         detached: true,
       },
     );
-    const onLine = (line: string) => options.onOutput(classifyOutputLine(line));
+    const onLine = (text: string) => {
+      const line = classifyOutputLine(text);
+      onStartupLine(line);
+      options.onOutput(line);
+    };
     child.stdout?.on('data', lineSplitter(onLine));
     child.stderr?.on('data', lineSplitter(onLine));
-    const environment = new ExecutionEnvironment(child, port, definition);
-    try {
-      await waitForPort(port, Date.now() + STARTUP_TIMEOUT_MS);
-    } catch (error) {
-      await environment.stop();
-      throw error;
-    }
-    return environment;
+    return new ExecutionEnvironment(child, port, definition);
   }
 
   get alive(): boolean {

@@ -17,6 +17,35 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * `count` distinct ports that were free a moment ago. Held open together until all are chosen: two
+ * freePort() calls in a row may be handed the same port, which the first caller has not bound yet.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    return await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<number>((resolve, reject) => {
+            server.once('error', reject);
+            server.listen(0, '127.0.0.1', () => {
+              const address = server.address();
+              typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'));
+            });
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      ),
+    );
+  }
+}
+
 /** Whether `port` on 127.0.0.1 can be bound now (a restarted broker asks for the port it had). */
 export async function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
