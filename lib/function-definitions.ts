@@ -61,3 +61,14 @@ export function producerFunction(settings: ProducerSettings): FunctionDefinition
     },
   };
 }
+
+export function topicSetupFunction(): FunctionDefinition {
+  return {
+    name: 'topic-setup',
+    entry: 'lambda/topic-setup/handler.ts',
+    description: 'Creates the pipeline topic in the MSK cluster (CloudFormation custom resource)',
+    memoryMiB: DEFAULT_MEMORY_MIB,
+    timeoutSeconds: 120,
+    environment: {},
+  };
+}

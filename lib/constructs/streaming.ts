@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -7,10 +7,11 @@ import * as msk from 'aws-cdk-lib/aws-msk';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { durabilitySettings, minInsyncReplicasFor } from '../../lambda/topic-setup/plan.js';
+import { topicSetupFunction } from '../function-definitions.js';
 import { acknowledgeLogGroupFindings } from './checker-findings.js';
 import { denyGrantsOutsideAwsServices } from './key-policy.js';
 import type { Network } from './network.js';
-import { PipelineFunction } from './pipeline-function.js';
+import { definedFunctionProps, PipelineFunction } from './pipeline-function.js';
 import { acknowledgeProviderFindings } from './provider-findings.js';
 import { replacementSafeName } from './replacement-safe-name.js';
 
@@ -251,13 +252,10 @@ export class Streaming extends Construct implements ec2.IConnectable {
     replicationFactor: number,
   ): CustomResource {
     const setup = new PipelineFunction(this, 'TopicSetup', {
-      entry: 'lambda/topic-setup/handler.ts',
-      description: 'Creates the pipeline topic in the MSK cluster (CloudFormation custom resource)',
+      ...definedFunctionProps(topicSetupFunction(), { MSK_CLUSTER_ARN: this.clusterArn }),
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
-      timeout: Duration.minutes(2),
       logRetentionDays: props.logRetentionDays,
-      environment: { MSK_CLUSTER_ARN: this.clusterArn },
     });
     this.connections.allowDefaultPortFrom(setup, 'Topic setup to the brokers (SASL/IAM over TLS)');
     network.allowEndpointsFrom(setup);

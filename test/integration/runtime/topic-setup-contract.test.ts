@@ -1,0 +1,113 @@
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { CdkCustomResourceEvent } from 'aws-lambda';
+import { ConfigResourceTypes } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { durabilitySettings } from '../../../lambda/topic-setup/plan.js';
+import { topicSetupFunction } from '../../../lib/function-definitions.js';
+import { FunctionError } from '../../../local/lambda/execution-environment.js';
+import { LocalFunction } from '../../../local/lambda/local-function.js';
+import { testKafka } from '../support/kafka.js';
+import { uniqueTopic } from '../support/test-database.js';
+
+const bundleDir = fileURLToPath(
+  new URL(`../../../.cache/lambda/test-topic-setup-${process.pid}/`, import.meta.url),
+);
+let setup: LocalFunction;
+
+beforeAll(async () => {
+  setup = await LocalFunction.create({
+    definition: topicSetupFunction(),
+    localEnvironment: { KAFKA_BROKERS: inject('kafkaBrokers') },
+    maxConcurrency: 1,
+    bundleDir,
+  });
+});
+
+afterAll(async () => {
+  await setup?.stop();
+  await rm(bundleDir, { recursive: true, force: true });
+});
+
+/** The event the CDK Provider framework's onEvent handler gets; CloudFormation sends properties as strings. */
+function customResourceEvent(
+  requestType: 'Create' | 'Update',
+  properties: Record<string, string>,
+): CdkCustomResourceEvent {
+  const common = {
+    ServiceToken: 'arn:aws:lambda:local:000000000000:function:provider',
+    ResponseURL: 'https://cloudformation-custom-resource-response.invalid/',
+    StackId: 'arn:aws:cloudformation:local:000000000000:stack/TreasuryStream/1',
+    RequestId: crypto.randomUUID(),
+    LogicalResourceId: 'StreamingTopic',
+    ResourceType: 'Custom::KafkaTopic',
+    ResourceProperties: {
+      ServiceToken: 'arn:aws:lambda:local:000000000000:function:provider',
+      ...properties,
+    },
+  };
+  return requestType === 'Create'
+    ? { ...common, RequestType: 'Create' }
+    : {
+        ...common,
+        RequestType: 'Update',
+        PhysicalResourceId: properties.Topic ?? '',
+        OldResourceProperties: common.ResourceProperties,
+      };
+}
+
+async function topicState(topic: string): Promise<{ partitions: number; config: Record<string, string> }> {
+  const admin = testKafka(inject('kafkaBrokers')).admin();
+  await admin.connect();
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configNames: ['min.insync.replicas', 'unclean.leader.election.enable'],
+        },
+      ],
+    });
+    const entries = described.resources[0]?.configEntries ?? [];
+    return {
+      partitions: metadata.topics[0]?.partitions.length ?? 0,
+      config: Object.fromEntries(entries.map((entry) => [entry.configName, entry.configValue])),
+    };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('the topic-setup custom resource under the Lambda runtime emulator and aws-lambda-ric', () => {
+  it('creates the topic with its durability settings, then adds partitions on update, answering JSON', async () => {
+    const topic = uniqueTopic('setup');
+    const spec = { Topic: topic, ReplicationFactor: '1', MinInsyncReplicas: '1' };
+
+    // Act
+    const created = await setup.invoke(customResourceEvent('Create', { ...spec, Partitions: '3' }));
+    const afterCreate = await topicState(topic);
+    const updated = await setup.invoke(customResourceEvent('Update', { ...spec, Partitions: '4' }));
+
+    // Assess
+    expect(created).toMatchObject({ PhysicalResourceId: topic });
+    expect(updated).toMatchObject({ PhysicalResourceId: topic });
+    expect(afterCreate).toEqual({ partitions: 3, config: durabilitySettings(1) });
+    expect(await topicState(topic)).toEqual({ partitions: 4, config: durabilitySettings(1) });
+  });
+
+  it('answers an errorType document for a request to remove partitions, and changes nothing', async () => {
+    const topic = uniqueTopic('setup');
+    const spec = { Topic: topic, ReplicationFactor: '1', MinInsyncReplicas: '1' };
+    await setup.invoke(customResourceEvent('Create', { ...spec, Partitions: '3' }));
+
+    // Act
+    const attempt = setup.invoke(customResourceEvent('Update', { ...spec, Partitions: '2' }));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(FunctionError);
+    expect((await topicState(topic)).partitions).toBe(3);
+  });
+});
