@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { access, chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FUNCTION_BUNDLING } from '../../lib/function-bundling.js';
+import { pathExists } from '../fs/path-exists.js';
 import { sharedUntilFailure } from '../shared-until-failure.js';
 
 /**
@@ -32,13 +33,7 @@ async function fetchNode(log: (line: string) => void): Promise<string> {
       `the bundle targets ${FUNCTION_BUNDLING.target} but the functions run on Node ${FUNCTION_NODE_VERSION}`,
     );
   }
-  if (
-    await access(binaryPath).then(
-      () => true,
-      () => false,
-    )
-  )
-    return binaryPath;
+  if (await pathExists(binaryPath)) return binaryPath;
   try {
     await execFileAsync('python3', ['-m', 'pip', '--version']);
   } catch {

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { pathExists } from '../fs/path-exists.js';
 import { sharedUntilFailure } from '../shared-until-failure.js';
 
 /**
@@ -23,15 +24,8 @@ const NO_GO_HINT =
 /** The emulator's binary, built on first use with `go install` (about 30 s). */
 export const ensureRuntimeEmulator = sharedUntilFailure(build);
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function build(log: (line: string) => void): Promise<string> {
-  if (await exists(binaryPath)) return binaryPath;
+  if (await pathExists(binaryPath)) return binaryPath;
   try {
     await execFileAsync('go', ['version']);
   } catch {
