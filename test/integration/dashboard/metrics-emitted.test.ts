@@ -1,15 +1,12 @@
-import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { producerFunction } from '../../../lib/function-definitions.js';
 import { referencedMetrics } from '../../../lib/observability-alarms.js';
 import { emfCarries, metricFilterValue } from '../../../local/dashboard/metric-series.js';
 import { createTopic } from '../../../local/kafka/broker.js';
-import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
-import { LocalFunction } from '../../../local/lambda/local-function.js';
 import { loadAggregator } from '../support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent } from '../support/handler-events.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { startTestFunction } from '../support/test-function.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -29,21 +26,13 @@ describe('every metric a CloudWatch widget or alarm reads in our namespace', () 
     const brokers = inject('kafkaBrokers');
     const topic = `metrics-${Date.now()}`;
     await createTopic(brokers.split(','), topic, 1);
-    const producerOutput: FunctionOutputLine[] = [];
-    const bundleDir = fileURLToPath(
-      new URL(`../../../.cache/lambda/test-metrics-producer-${process.pid}/`, import.meta.url),
-    );
-    const producer = await LocalFunction.create({
+    const producer = await startTestFunction({
       definition: producerFunction({ ratePerSecond: 20, durationSeconds: 1 }),
       localEnvironment: { KAFKA_BROKERS: brokers, TOPIC: topic },
       maxConcurrency: 1,
-      onOutput: (line) => producerOutput.push(line),
-      bundleDir,
     });
-    cleanups.push(async () => {
-      await producer.stop();
-      await rm(bundleDir, { recursive: true, force: true });
-    });
+    cleanups.push(() => producer.stop());
+    const producerOutput = producer.output;
     const deal = Buffer.from(JSON.stringify({ branch: 'Kazan', currency: 'EUR', amount: 10 }));
     const event = handlerEvent([
       { topic: HANDLER_TOPIC, partition: 0, offset: 0, timestamp: Date.now(), key: null, value: deal },

@@ -1,41 +1,31 @@
-import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ProducerSummary } from '../../../lambda/producer/handler.js';
 import { producerFunction } from '../../../lib/function-definitions.js';
 import { createTopic } from '../../../local/kafka/admin.js';
 import { FunctionError } from '../../../local/lambda/execution-environment.js';
-import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
-import { LocalFunction } from '../../../local/lambda/local-function.js';
 import { scheduledEvent } from '../../../local/scheduled-event.js';
 import { readTopicContents } from '../../../local/topic-truth.js';
 import { producedTotals } from '../../../local/totals.js';
 import { testKafka } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';
+import { startTestFunction, type TestFunction } from '../support/test-function.js';
 
 const topic = uniqueTopic();
-const bundleDir = fileURLToPath(
-  new URL(`../../../.cache/lambda/test-producer-${process.pid}/`, import.meta.url),
-);
-const output: FunctionOutputLine[] = [];
-let producer: LocalFunction;
+let producer: TestFunction;
 
 beforeAll(async () => {
   const brokers = inject('kafkaBrokers');
   await createTopic(brokers.split(','), topic, 3);
-  producer = await LocalFunction.create({
+  producer = await startTestFunction({
     // Two seconds a run at 50 deals a second: a short run of the scheduled function.
     definition: producerFunction({ ratePerSecond: 50, durationSeconds: 2 }),
     localEnvironment: { KAFKA_BROKERS: brokers, TOPIC: topic },
     maxConcurrency: 1,
-    onOutput: (line) => output.push(line),
-    bundleDir,
   });
 });
 
 afterAll(async () => {
   await producer?.stop();
-  await rm(bundleDir, { recursive: true, force: true });
 });
 
 describe('the producer under the Lambda runtime emulator and aws-lambda-ric', () => {
@@ -51,7 +41,9 @@ describe('the producer under the Lambda runtime emulator and aws-lambda-ric', ()
     expect(contents.records).toBe(100);
     expect(contents.duplicateIds).toEqual([]);
     expect(producedTotals([summary])).toEqual(contents.truth);
-    const sentLines = output.filter((line) => line.kind === 'log' && line.record.message === 'deals sent');
+    const sentLines = producer.output.filter(
+      (line) => line.kind === 'log' && line.record.message === 'deals sent',
+    );
     expect(sentLines.map((line) => line.kind === 'log' && line.record.sent)).toEqual([100]);
   });
 

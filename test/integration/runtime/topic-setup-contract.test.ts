@@ -1,32 +1,25 @@
-import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { durabilitySettings } from '../../../lambda/topic-setup/plan.js';
 import { topicSetupFunction } from '../../../lib/function-definitions.js';
 import { FunctionError } from '../../../local/lambda/execution-environment.js';
-import { LocalFunction } from '../../../local/lambda/local-function.js';
 import { testKafka } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';
+import { startTestFunction, type TestFunction } from '../support/test-function.js';
 
-const bundleDir = fileURLToPath(
-  new URL(`../../../.cache/lambda/test-topic-setup-${process.pid}/`, import.meta.url),
-);
-let setup: LocalFunction;
+let setup: TestFunction;
 
 beforeAll(async () => {
-  setup = await LocalFunction.create({
+  setup = await startTestFunction({
     definition: topicSetupFunction(),
     localEnvironment: { KAFKA_BROKERS: inject('kafkaBrokers') },
     maxConcurrency: 1,
-    bundleDir,
   });
 });
 
 afterAll(async () => {
   await setup?.stop();
-  await rm(bundleDir, { recursive: true, force: true });
 });
 
 /** The event the CDK Provider framework's onEvent handler gets; CloudFormation sends properties as strings. */

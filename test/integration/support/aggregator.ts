@@ -1,12 +1,11 @@
-import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { MSKEvent } from 'aws-lambda';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { BatchSummary } from '../../../lambda/aggregator/batch-summary.js';
 import { aggregatorFunction, type FunctionDefinition } from '../../../lib/function-definitions.js';
 import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
-import { LocalFunction } from '../../../local/lambda/local-function.js';
+import type { LocalFunction } from '../../../local/lambda/local-function.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { startTestFunction } from './test-function.js';
 
 /** The aggregator as the tests drive it: invoked as the event source mapping invokes it. */
 export interface AggregatorUnderTest {
@@ -33,27 +32,16 @@ export async function loadAggregator(
   databaseUrl: string,
   options: AggregatorOptions = {},
 ): Promise<AggregatorUnderTest> {
-  const output: FunctionOutputLine[] = [];
-  // A bundle of the test's own: test files run one after another, but a bundle is never rewritten
-  // under an environment that still runs on it.
-  const bundleDir = fileURLToPath(
-    new URL(`../../../.cache/lambda/test-aggregator-${process.pid}-${Date.now()}/`, import.meta.url),
-  );
-  const fn = await LocalFunction.create({
+  const fn = await startTestFunction({
     definition: { ...aggregatorFunction(), ...options.definition },
     localEnvironment: { DATABASE_URL: databaseUrl },
     maxConcurrency: options.concurrency ?? 1,
-    onOutput: (line) => output.push(line),
-    bundleDir,
   });
   return {
     handler: async (event) => (await fn.invoke(event)) as BatchSummary,
-    output,
-    function: fn,
-    closeConnections: async () => {
-      await fn.stop();
-      await rm(bundleDir, { recursive: true, force: true });
-    },
+    output: fn.output,
+    function: fn.function,
+    closeConnections: () => fn.stop(),
   };
 }
 
