@@ -271,7 +271,9 @@ export class Streaming extends Construct implements ec2.IConnectable {
         'kafka-cluster:CreateTopic',
         'kafka-cluster:DescribeTopic',
         'kafka-cluster:AlterTopic',
-        // The topic is created with its min.insync.replicas setting.
+        // The topic is created with its settings, and an update reads the topic's settings and
+        // writes them back with the stack's (MSK requires Describe… alongside Alter…).
+        'kafka-cluster:DescribeTopicDynamicConfiguration',
         'kafka-cluster:AlterTopicDynamicConfiguration',
       ],
       resourceArns: [this.topicArn(props.topic)],

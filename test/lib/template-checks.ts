@@ -151,3 +151,164 @@ export function findWildcardResources(template: CfnTemplate): Finding[] {
   }
   return findings;
 }
+
+interface PolicyStatementJson {
+  readonly Effect?: string;
+  readonly Principal?: Json;
+  readonly Action?: Json;
+  readonly Resource?: Json;
+  readonly Condition?: Record<string, Record<string, Json>>;
+}
+
+function statementsOf(document: Json | undefined): PolicyStatementJson[] {
+  return asList((document as { Statement?: Json } | undefined)?.Statement) as PolicyStatementJson[];
+}
+
+const refTo = (value: Json | undefined): string | undefined =>
+  (value as { Ref?: string } | null | undefined)?.Ref;
+
+/**
+ * An Allow for the CloudWatch service of `actions`; `scoped`: only with aws:SourceAccount or
+ * aws:SourceArn (a topic policy, against the confused deputy).
+ */
+function allowsCloudWatch(
+  statement: PolicyStatementJson,
+  actions: readonly string[],
+  { scoped }: { scoped: boolean },
+): boolean {
+  if (statement.Effect !== 'Allow') return false;
+  const services = asList((statement.Principal as { Service?: Json } | null | undefined)?.Service);
+  if (!services.includes('cloudwatch.amazonaws.com')) return false;
+  const granted = asList(statement.Action).map((a) => String(a).toLowerCase());
+  const covers = (action: string) =>
+    granted.some(
+      (g) =>
+        g === action.toLowerCase() || (g.endsWith('*') && action.toLowerCase().startsWith(g.slice(0, -1))),
+    );
+  const conditionKeys = Object.values(statement.Condition ?? {}).flatMap((c) => Object.keys(c));
+  const hasScope = conditionKeys.some((k) => /^aws:Source(Account|Arn)$/i.test(k));
+  return actions.every(covers) && (hasScope || !scoped);
+}
+
+/**
+ * Alarm actions CloudWatch could not deliver. A topic with an AWS::SNS::TopicPolicy has that policy
+ * instead of SNS's default one, so it must allow the CloudWatch service to publish (scoped to alarms
+ * of one account); a topic encrypted with a key of the template needs that key to let CloudWatch
+ * encrypt the message (kms:Decrypt, kms:GenerateDataKey*).
+ */
+export function findUndeliverableAlarmActions(template: CfnTemplate): Finding[] {
+  const resources = template.Resources ?? {};
+  const policiesOf = (topicId: string) =>
+    Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::SNS::TopicPolicy' && asList(r.Properties?.Topics).some((t) => refTo(t) === topicId),
+    );
+  const findings: Finding[] = [];
+  for (const [id, alarm] of Object.entries(resources)) {
+    if (alarm.Type !== 'AWS::CloudWatch::Alarm') continue;
+    for (const kind of ['AlarmActions', 'OKActions', 'InsufficientDataActions']) {
+      asList(alarm.Properties?.[kind]).forEach((action, i) => {
+        const path = `$.Resources.${id}.Properties.${kind}.${i}`;
+        const topicId = refTo(action);
+        const topic = topicId ? resources[topicId] : undefined;
+        if (!topicId || topic?.Type !== 'AWS::SNS::Topic') {
+          findings.push({ path, problem: 'not a topic of this template: its policy cannot be checked' });
+          return;
+        }
+        const policies = policiesOf(topicId);
+        const published = policies.some((p) =>
+          statementsOf(p.Properties?.PolicyDocument).some((s) =>
+            allowsCloudWatch(s, ['sns:Publish'], { scoped: true }),
+          ),
+        );
+        if (policies.length > 0 && !published) {
+          findings.push({
+            path,
+            problem: `topic ${topicId} has a policy that lets no CloudWatch alarm publish`,
+          });
+        }
+        const keyId = (topic.Properties?.KmsMasterKeyId as { 'Fn::GetAtt'?: [string, string] } | undefined)?.[
+          'Fn::GetAtt'
+        ]?.[0];
+        const key = keyId ? resources[keyId] : undefined;
+        if (
+          key &&
+          !statementsOf(key.Properties?.KeyPolicy).some((s) =>
+            allowsCloudWatch(s, ['kms:Decrypt', 'kms:GenerateDataKey'], { scoped: false }),
+          )
+        ) {
+          findings.push({
+            path,
+            problem: `the key ${keyId} of topic ${topicId} does not let CloudWatch use it`,
+          });
+        }
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * MSK's "Required actions" column (MSK developer guide, "Semantics of IAM authorization policy
+ * actions and resources"): an action in the left column works only with those on its right.
+ */
+export const KAFKA_REQUIRED_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  'kafka-cluster:DescribeCluster': ['kafka-cluster:Connect'],
+  'kafka-cluster:AlterCluster': ['kafka-cluster:Connect', 'kafka-cluster:DescribeCluster'],
+  'kafka-cluster:DescribeClusterDynamicConfiguration': ['kafka-cluster:Connect'],
+  'kafka-cluster:AlterClusterDynamicConfiguration': [
+    'kafka-cluster:Connect',
+    'kafka-cluster:DescribeClusterDynamicConfiguration',
+  ],
+  'kafka-cluster:WriteDataIdempotently': ['kafka-cluster:Connect', 'kafka-cluster:WriteData'],
+  'kafka-cluster:CreateTopic': ['kafka-cluster:Connect'],
+  'kafka-cluster:DescribeTopic': ['kafka-cluster:Connect'],
+  'kafka-cluster:AlterTopic': ['kafka-cluster:Connect', 'kafka-cluster:DescribeTopic'],
+  'kafka-cluster:DeleteTopic': ['kafka-cluster:Connect', 'kafka-cluster:DescribeTopic'],
+  'kafka-cluster:DescribeTopicDynamicConfiguration': ['kafka-cluster:Connect'],
+  'kafka-cluster:AlterTopicDynamicConfiguration': [
+    'kafka-cluster:Connect',
+    'kafka-cluster:DescribeTopicDynamicConfiguration',
+  ],
+  'kafka-cluster:ReadData': [
+    'kafka-cluster:Connect',
+    'kafka-cluster:DescribeTopic',
+    'kafka-cluster:AlterGroup',
+  ],
+  'kafka-cluster:WriteData': ['kafka-cluster:Connect', 'kafka-cluster:DescribeTopic'],
+  'kafka-cluster:DescribeGroup': ['kafka-cluster:Connect'],
+  'kafka-cluster:AlterGroup': ['kafka-cluster:Connect', 'kafka-cluster:DescribeGroup'],
+  'kafka-cluster:DeleteGroup': ['kafka-cluster:Connect', 'kafka-cluster:DescribeGroup'],
+  'kafka-cluster:DescribeTransactionalId': ['kafka-cluster:Connect'],
+  'kafka-cluster:AlterTransactionalId': [
+    'kafka-cluster:Connect',
+    'kafka-cluster:DescribeTransactionalId',
+    'kafka-cluster:WriteData',
+  ],
+};
+
+/** Kafka actions a role is allowed without the actions MSK requires alongside them. */
+export function findMissingKafkaRequiredActions(template: CfnTemplate): Finding[] {
+  const byRole = new Map<string, Set<string>>();
+  for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    const allowed = statementsOf(resource.Properties?.PolicyDocument)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => asList(s.Action).map(String));
+    for (const role of asList(resource.Properties?.Roles).map((r) => refTo(r) ?? id)) {
+      const actions = byRole.get(role) ?? new Set<string>();
+      for (const action of allowed) actions.add(action);
+      byRole.set(role, actions);
+    }
+  }
+  const findings: Finding[] = [];
+  for (const [role, actions] of byRole) {
+    for (const action of actions) {
+      const missing = (KAFKA_REQUIRED_ACTIONS[action] ?? []).filter((r) => !actions.has(r));
+      if (missing.length > 0) {
+        findings.push({ path: `$.Resources.${role}`, problem: `${action} without ${missing.join(', ')}` });
+      }
+    }
+  }
+  return findings;
+}

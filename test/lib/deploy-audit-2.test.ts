@@ -1,0 +1,120 @@
+/**
+ * The second deploy audit (../shared/audits/deploy-audit-2.md): each fix shown on the synthesized
+ * template, and each template check shown to find what it looks for.
+ */
+import { describe, expect, it } from 'vitest';
+import { synthesize } from './synth.js';
+import {
+  type CfnTemplate,
+  findMissingKafkaRequiredActions,
+  findUndeliverableAlarmActions,
+} from './template-checks.js';
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Template = { Resources: Record<string, Resource> };
+
+const json = (context: Record<string, unknown> = {}) => synthesize({ context }).template.toJSON() as Template;
+
+describe('N13: every alarm notification can be delivered', () => {
+  it('lets CloudWatch alarms of this account publish to the topic of every alarm action', () => {
+    const template = json();
+    const alarms = Object.values(template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+
+    expect(alarms.length).toBeGreaterThan(5);
+    expect(findUndeliverableAlarmActions(template as CfnTemplate)).toEqual([]);
+  });
+
+  it('finds an alarm whose topic policy only denies, or whose key keeps CloudWatch out (the check itself)', () => {
+    const denyOnly = {
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sns:Publish',
+      Resource: { Ref: 'Topic' },
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    };
+    const unscopedAllow = {
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: { Ref: 'Topic' },
+    };
+    const broken = (statements: unknown[], keyStatements: unknown[]): CfnTemplate => ({
+      Resources: {
+        Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: keyStatements } } },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
+        Policy: {
+          Type: 'AWS::SNS::TopicPolicy',
+          Properties: { Topics: [{ Ref: 'Topic' }], PolicyDocument: { Statement: statements } },
+        },
+        Alarm: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: { AlarmActions: [{ Ref: 'Topic' }], OKActions: ['arn:aws:sns:r:1:elsewhere'] },
+        },
+      },
+    });
+    const keyForCloudWatch = {
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+    };
+
+    const problems = (t: CfnTemplate) =>
+      findUndeliverableAlarmActions(t).map((f) => `${f.path}: ${f.problem}`);
+
+    expect(problems(broken([denyOnly], [keyForCloudWatch]))).toEqual([
+      '$.Resources.Alarm.Properties.AlarmActions.0: topic Topic has a policy that lets no CloudWatch alarm publish',
+      '$.Resources.Alarm.Properties.OKActions.0: not a topic of this template: its policy cannot be checked',
+    ]);
+    expect(problems(broken([denyOnly, unscopedAllow], []))).toEqual([
+      '$.Resources.Alarm.Properties.AlarmActions.0: topic Topic has a policy that lets no CloudWatch alarm publish',
+      '$.Resources.Alarm.Properties.AlarmActions.0: the key Key of topic Topic does not let CloudWatch use it',
+      '$.Resources.Alarm.Properties.OKActions.0: not a topic of this template: its policy cannot be checked',
+    ]);
+  });
+});
+
+describe('N4: each Kafka action comes with the actions MSK requires alongside it', () => {
+  it('grants every role the required actions of the Kafka actions it has, topic setup included', () => {
+    const template = json();
+    const setupPolicy = Object.entries(template.Resources).find(
+      ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('StreamingTopicSetup'),
+    )?.[1];
+
+    expect(findMissingKafkaRequiredActions(template as CfnTemplate)).toEqual([]);
+    expect(JSON.stringify(setupPolicy?.Properties)).toContain(
+      'kafka-cluster:DescribeTopicDynamicConfiguration',
+    );
+  });
+
+  it('finds AlterTopicDynamicConfiguration granted without its Describe (the check itself)', () => {
+    const template: CfnTemplate = {
+      Resources: {
+        Role: { Type: 'AWS::IAM::Role' },
+        Policy: {
+          Type: 'AWS::IAM::Policy',
+          Properties: {
+            Roles: [{ Ref: 'Role' }],
+            PolicyDocument: {
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: ['kafka-cluster:Connect', 'kafka-cluster:AlterTopicDynamicConfiguration'],
+                  Resource: 'arn:aws:kafka:r:1:topic/c/u/t',
+                },
+              ],
+            },
+          },
+        },
+      },
+    };
+
+    expect(findMissingKafkaRequiredActions(template)).toEqual([
+      {
+        path: '$.Resources.Role',
+        problem:
+          'kafka-cluster:AlterTopicDynamicConfiguration without kafka-cluster:DescribeTopicDynamicConfiguration',
+      },
+    ]);
+  });
+});
