@@ -8,6 +8,7 @@ import {
   type CfnTemplate,
   findMissingKafkaRequiredActions,
   findUndeliverableAlarmActions,
+  type Json,
 } from './template-checks.js';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
@@ -38,7 +39,7 @@ describe('N13: every alarm notification can be delivered', () => {
       Action: 'sns:Publish',
       Resource: { Ref: 'Topic' },
     };
-    const broken = (statements: unknown[], keyStatements: unknown[]): CfnTemplate => ({
+    const broken = (statements: Json[], keyStatements: Json[]): CfnTemplate => ({
       Resources: {
         Key: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: keyStatements } } },
         Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: { 'Fn::GetAtt': ['Key', 'Arn'] } } },
