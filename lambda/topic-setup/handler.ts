@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { type Admin, ConfigResourceTypes } from 'kafkajs';
 import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
-import { planTopic, readTopicSpec, topicConfigEntries } from './plan.js';
+import { mergedTopicConfig, planTopic, readTopicSpec, type TopicSpec, topicConfigEntries } from './plan.js';
 
 // Configuration is read once per container; a missing setting fails with its name.
 const kafkaSource = readKafkaSource(process.env);
@@ -16,9 +16,29 @@ async function partitionCount(admin: Admin, topic: string): Promise<number | und
 }
 
 /**
- * CloudFormation custom resource (through the CDK Provider): creates the topic, or adds the
- * partitions it lacks and sets its configuration. On delete the topic is left alone: it may hold records not yet aggregated,
- * and it goes with the cluster.
+ * The topic's settings made what the stack declares, the topic's other settings kept (see
+ * mergedTopicConfig): Describe then Alter, both with DescribeTopicDynamicConfiguration and
+ * AlterTopicDynamicConfiguration on the topic.
+ */
+async function applyTopicConfig(admin: Admin, spec: TopicSpec): Promise<void> {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic }],
+  });
+  const configEntries = mergedTopicConfig(
+    described.resources[0]?.configEntries ?? [],
+    topicConfigEntries(spec),
+  );
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries }],
+  });
+}
+
+/**
+ * CloudFormation custom resource (through the CDK Provider): creates the topic, or sets its
+ * configuration and adds the partitions it lacks. On delete the topic is left alone: it may hold
+ * records not yet aggregated, and it goes with the cluster.
  */
 export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomResourceResponse> {
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
@@ -28,7 +48,7 @@ export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomR
   await admin.connect();
   try {
     const existing = await partitionCount(admin, spec.topic);
-    const plan = planTopic(spec, existing);
+    const plan = planTopic(spec, existing, event.RequestType);
     if (plan.action === 'create') {
       await admin.createTopics({
         waitForLeaders: true,
@@ -42,23 +62,28 @@ export async function handler(event: CdkCustomResourceEvent): Promise<CdkCustomR
         ],
       });
     } else {
+      // Settings first: if they fail, the update fails before the one change Kafka cannot undo.
+      // A topic created before a setting was added gets it too.
+      await applyTopicConfig(admin, spec);
       if (plan.action === 'add-partitions') {
         await admin.createPartitions({ topicPartitions: [{ topic: spec.topic, count: plan.to }] });
       }
-      // A topic created before a setting was added gets it too. AlterConfigs replaces the topic's
-      // whole dynamic configuration, so the declared entries are all there is.
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [
-          { type: ConfigResourceTypes.TOPIC, name: spec.topic, configEntries: topicConfigEntries(spec) },
-        ],
-      });
+      if (plan.action === 'keep-partitions') {
+        logger.warn('topic keeps its partitions: Kafka cannot remove them', {
+          topic: spec.topic,
+          partitions: plan.have,
+          asked: plan.asked,
+          // A rollback of a partition increase sends the old, smaller count; so does a lowered setting.
+          oldPartitions: event.RequestType === 'Update' ? event.OldResourceProperties.Partitions : undefined,
+        });
+      }
     }
     logger.info('topic ready', { ...spec, plan });
+    const partitions = plan.action === 'keep-partitions' ? plan.have : spec.partitions;
     return {
       // The topic's name is its identity: a new name is a new topic (the old one is kept, see above).
       PhysicalResourceId: spec.topic,
-      Data: { Topic: spec.topic, Partitions: String(spec.partitions) },
+      Data: { Topic: spec.topic, Partitions: String(partitions) },
     };
   } finally {
     await admin.disconnect();

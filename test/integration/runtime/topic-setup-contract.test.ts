@@ -1,5 +1,5 @@
 import type { CdkCustomResourceEvent } from 'aws-lambda';
-import { ConfigResourceTypes } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { durabilitySettings } from '../../../lambda/topic-setup/plan.js';
 import { topicSetupFunction } from '../../../lib/function-definitions.js';
@@ -60,11 +60,14 @@ async function topicState(topic: string): Promise<{ partitions: number; config: 
         {
           type: ConfigResourceTypes.TOPIC,
           name: topic,
-          configNames: ['min.insync.replicas', 'unclean.leader.election.enable'],
+          configNames: [...Object.keys(durabilitySettings(1)), 'retention.ms'],
         },
       ],
     });
-    const entries = described.resources[0]?.configEntries ?? [];
+    // Only the topic's own settings: retention.ms is otherwise the broker default.
+    const entries = (described.resources[0]?.configEntries ?? []).filter(
+      (entry) => entry.configSource === ConfigSource.TOPIC_CONFIG,
+    );
     return {
       partitions: metadata.topics[0]?.partitions.length ?? 0,
       config: Object.fromEntries(entries.map((entry) => [entry.configName, entry.configValue])),
@@ -91,13 +94,42 @@ describe('the topic-setup custom resource under the Lambda runtime emulator and 
     expect(await topicState(topic)).toEqual({ partitions: 4, config: durabilitySettings(1) });
   });
 
-  it('answers an errorType document for a request to remove partitions, and changes nothing', async () => {
+  it("keeps an operator's topic setting and the partitions on an update that asks for fewer (a rollback)", async () => {
+    const topic = uniqueTopic('setup');
+    const spec = { Topic: topic, ReplicationFactor: '1', MinInsyncReplicas: '1' };
+    await setup.invoke(customResourceEvent('Create', { ...spec, Partitions: '3' }));
+    const admin = testKafka(inject('kafkaBrokers')).admin();
+    await admin.connect();
+    const operatorSettings = [
+      ...Object.entries(durabilitySettings(1)).map(([name, value]) => ({ name, value })),
+      { name: 'retention.ms', value: '1209600000' },
+    ];
+    await admin
+      .alterConfigs({
+        validateOnly: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: operatorSettings }],
+      })
+      .finally(() => admin.disconnect());
+    await setup.invoke(customResourceEvent('Update', { ...spec, Partitions: '4' }));
+
+    // Act: CloudFormation rolls the increase back, sending the old count.
+    const rolledBack = await setup.invoke(customResourceEvent('Update', { ...spec, Partitions: '3' }));
+
+    // Assess
+    expect(rolledBack).toMatchObject({ PhysicalResourceId: topic, Data: { Partitions: '4' } });
+    expect(await topicState(topic)).toEqual({
+      partitions: 4,
+      config: { ...durabilitySettings(1), 'retention.ms': '1209600000' },
+    });
+  });
+
+  it('answers an errorType document for a create that meets the topic with more partitions, and changes nothing', async () => {
     const topic = uniqueTopic('setup');
     const spec = { Topic: topic, ReplicationFactor: '1', MinInsyncReplicas: '1' };
     await setup.invoke(customResourceEvent('Create', { ...spec, Partitions: '3' }));
 
     // Act
-    const attempt = setup.invoke(customResourceEvent('Update', { ...spec, Partitions: '2' }));
+    const attempt = setup.invoke(customResourceEvent('Create', { ...spec, Partitions: '2' }));
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(FunctionError);
