@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Aws, Fn, Names, Stack } from 'aws-cdk-lib';
+import { Aws, Fn, Lazy, Names, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -10,16 +10,23 @@ import type { IConstruct } from 'constructs';
  * first). So the name ends in two parts:
  * - a digest of the properties whose change replaces the resource, so a replacement gets a new name;
  * - the first group of the stack's own UUID (from AWS::StackId), so a new stack of the same name does.
- * `replacementProperties` holds what the template gives those properties (tokens are resolved to their
- * references first).
+ * `replacementProperties` returns exactly the values whose change replaces the resource: its own
+ * create-only properties and, for a resource it refers to, that resource's logical ID and create-only
+ * properties (a reference resolves to a logical ID, never to the physical value, so a referenced
+ * resource that is replaced under the same logical ID must bring its create-only values itself).
+ * Nothing updatable in place belongs in it: a change of such a property would rename, and so replace,
+ * the resource for nothing. It is read at synthesis, so later changes to the constructs count.
  */
-export function replacementSafeName(scope: IConstruct, replacementProperties: unknown): string {
+export function replacementSafeName(scope: IConstruct, replacementProperties: () => unknown): string {
   const stack = Stack.of(scope);
   const base = Names.uniqueResourceName(scope, { maxLength: 40, separator: '-' });
-  const digest = createHash('sha256')
-    .update(JSON.stringify(stack.resolve(replacementProperties)))
-    .digest('hex')
-    .slice(0, 8);
+  const digest = Lazy.string({
+    produce: () =>
+      createHash('sha256')
+        .update(JSON.stringify(stack.resolve(replacementProperties())))
+        .digest('hex')
+        .slice(0, 8),
+  });
   // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>; its first group is 8 hex digits.
   const stackUuid = Fn.select(2, Fn.split('/', Aws.STACK_ID));
   return Fn.join('-', [base, digest, Fn.select(0, Fn.split('-', stackUuid))]);

@@ -8,6 +8,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { durabilitySettings, minInsyncReplicasFor } from '../../lambda/topic-setup/plan.js';
 import { topicSetupFunction } from '../function-definitions.js';
+import { MSK_KAFKA_VERSIONS } from '../msk-offerings.js';
 import { acknowledgeLogGroupFindings } from './checker-findings.js';
 import { denyGrantsOutsideAwsServices } from './key-policy.js';
 import type { Network } from './network.js';
@@ -39,6 +40,34 @@ export interface StreamingProps {
   readonly destroyOnRemoval?: boolean;
   /** @default 30 */
   readonly logRetentionDays?: number;
+}
+
+/**
+ * What replaces the cluster when it changes (AWS::MSK::Cluster's create-only properties), by value:
+ * each client subnet's logical ID and its own create-only placement (a subnet replaced in place keeps
+ * its logical ID but gets a new ID), the security group's logical ID with its create-only
+ * description, name and VPC, encryption at rest and in the cluster, and the zone distribution.
+ * ClientBroker encryption is updated in place and so is not here.
+ */
+function clusterReplacementProperties(
+  cluster: msk.CfnCluster,
+  clientSubnets: readonly ec2.ISubnet[],
+  securityGroup: ec2.SecurityGroup,
+): unknown {
+  const group = securityGroup.node.defaultChild as ec2.CfnSecurityGroup;
+  const encryption = cluster.encryptionInfo as msk.CfnCluster.EncryptionInfoProperty | undefined;
+  const inTransit = encryption?.encryptionInTransit as msk.CfnCluster.EncryptionInTransitProperty | undefined;
+  const nodes = cluster.brokerNodeGroupInfo as msk.CfnCluster.BrokerNodeGroupInfoProperty;
+  return {
+    clientSubnets: clientSubnets.map((subnet) => {
+      const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
+      return [cfn.logicalId, cfn.availabilityZone, cfn.availabilityZoneId, cfn.cidrBlock, cfn.vpcId];
+    }),
+    securityGroup: [group.logicalId, group.groupDescription, group.groupName, group.vpcId],
+    encryptionAtRest: encryption?.encryptionAtRest,
+    inCluster: inTransit?.inCluster,
+    brokerAzDistribution: nodes.brokerAzDistribution,
+  };
 }
 
 /**
@@ -102,23 +131,16 @@ export class Streaming extends Construct implements ec2.IConnectable {
     // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
     const kafkaVersion = props.kafkaVersion ?? '3.9.x';
     const replicationFactor = Math.min(3, this.brokerCount);
-    const configuration = this.brokerConfiguration(kafkaVersion, replicationFactor, removalPolicy);
+    const configuration = this.brokerConfiguration(replicationFactor, removalPolicy);
 
     const clientSubnets = network.vpc.selectSubnets(network.applicationSubnets).subnets;
     const encryptionInfo: msk.CfnCluster.EncryptionInfoProperty = {
       encryptionAtRest: { dataVolumeKmsKeyId: key.keyArn },
       encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
     };
-    // What replaces the cluster when it changes: its subnets (and where and how they are placed, which
-    // replaces a subnet and so changes its ID), its security group and its encryption settings.
-    this.clusterName = replacementSafeName(this, {
-      clientSubnets: clientSubnets.map((subnet) => {
-        const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
-        return [cfn.logicalId, cfn.availabilityZone, cfn.availabilityZoneId, cfn.cidrBlock];
-      }),
-      securityGroup: securityGroup.securityGroupId,
-      encryptionInfo,
-    });
+    this.clusterName = replacementSafeName(this, () =>
+      clusterReplacementProperties(cluster, clientSubnets, securityGroup),
+    );
     const cluster = new msk.CfnCluster(this, 'Cluster', {
       clusterName: this.clusterName,
       kafkaVersion,
@@ -152,20 +174,22 @@ export class Streaming extends Construct implements ec2.IConnectable {
    * The brokers' defaults: no unclean leader election, topics only as the stack creates them, and the
    * replication the topic has, so that no topic (not even an operator's) gets less.
    */
-  private brokerConfiguration(
-    kafkaVersion: string,
-    replicationFactor: number,
-    removalPolicy: RemovalPolicy,
-  ): msk.CfnConfiguration {
+  private brokerConfiguration(replicationFactor: number, removalPolicy: RemovalPolicy): msk.CfnConfiguration {
     const serverProperties = {
       'auto.create.topics.enable': 'false',
       'default.replication.factor': String(replicationFactor),
       ...durabilitySettings(minInsyncReplicasFor(replicationFactor)),
     };
-    const configuration = new msk.CfnConfiguration(this, 'BrokerConfiguration', {
-      name: replacementSafeName(this, { kafkaVersionsList: [kafkaVersion] }),
+    // Valid for every version the stack offers, so that a version upgrade changes the cluster only:
+    // KafkaVersionsList is create-only, and a configuration listing only the new version would be
+    // created for a cluster still on the old one (N25).
+    const kafkaVersionsList = [...MSK_KAFKA_VERSIONS];
+    const configuration: msk.CfnConfiguration = new msk.CfnConfiguration(this, 'BrokerConfiguration', {
+      name: replacementSafeName(this, (): unknown => ({
+        kafkaVersionsList: configuration.kafkaVersionsList,
+      })),
       description: 'treasury-stream brokers: no unclean leader election, no automatic topics',
-      kafkaVersionsList: [kafkaVersion],
+      kafkaVersionsList,
       serverProperties: Object.entries(serverProperties)
         .map(([name, value]) => `${name}=${value}`)
         .join('\n'),

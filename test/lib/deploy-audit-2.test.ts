@@ -2,7 +2,12 @@
  * The second deploy audit (../shared/audits/deploy-audit-2.md): each fix shown on the synthesized
  * template, and each template check shown to find what it looks for.
  */
+import type { Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as msk from 'aws-cdk-lib/aws-msk';
+import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { MSK_KAFKA_VERSIONS } from '../../lib/msk-offerings.js';
 import { synthesize } from './synth.js';
 import {
   type CfnTemplate,
@@ -12,9 +17,10 @@ import {
 } from './template-checks.js';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
-type Template = { Resources: Record<string, Resource> };
+type TemplateJson = { Resources: Record<string, Resource> };
 
-const json = (context: Record<string, unknown> = {}) => synthesize({ context }).template.toJSON() as Template;
+const json = (context: Record<string, unknown> = {}) =>
+  synthesize({ context }).template.toJSON() as TemplateJson;
 
 describe('N13: every alarm notification can be delivered', () => {
   it('lets CloudWatch alarms of this account publish to the topic of every alarm action', () => {
@@ -117,5 +123,46 @@ describe('N4: each Kafka action comes with the actions MSK requires alongside it
           'kafka-cluster:AlterTopicDynamicConfiguration without kafka-cluster:DescribeTopicDynamicConfiguration',
       },
     ]);
+  });
+});
+
+describe('N2: the cluster is renamed exactly when a change replaces it', () => {
+  const clusterNameAfter = (change: (stack: Stack) => void) => {
+    const { template } = synthesize({ change });
+    const [cluster] = Object.values(template.findResources('AWS::MSK::Cluster'));
+    return JSON.stringify(cluster?.Properties?.ClusterName);
+  };
+  const child = <T>(stack: Stack, path: string) =>
+    stack.node.findChild('Streaming').node.findChild(path) as T;
+
+  it('renames it when its security group would be replaced (a new description), not for ClientBroker', () => {
+    const usual = clusterNameAfter(() => {});
+
+    const newGroup = clusterNameAfter((stack) => {
+      (
+        child<Construct>(stack, 'BrokerSecurityGroup').node.defaultChild as ec2.CfnSecurityGroup
+      ).groupDescription = 'another description';
+    });
+    const inPlace = clusterNameAfter((stack) => {
+      const cluster = child<msk.CfnCluster>(stack, 'Cluster');
+      cluster.encryptionInfo = {
+        ...(cluster.encryptionInfo as msk.CfnCluster.EncryptionInfoProperty),
+        encryptionInTransit: { clientBroker: 'TLS_PLAINTEXT', inCluster: true },
+      };
+    });
+
+    expect(newGroup).not.toBe(usual);
+    expect(inPlace).toBe(usual);
+  });
+
+  it('keeps the broker configuration (and its name) across a Kafka version upgrade (N25)', () => {
+    const configuration = (context: Record<string, unknown>) =>
+      Object.values(json(context).Resources).find((r) => r.Type === 'AWS::MSK::Configuration')?.Properties;
+
+    const before = configuration({ kafkaVersion: '3.8.x' });
+    const after = configuration({ kafkaVersion: '3.9.x' });
+
+    expect(after).toEqual(before);
+    expect(after?.KafkaVersionsList).toEqual(MSK_KAFKA_VERSIONS);
   });
 });

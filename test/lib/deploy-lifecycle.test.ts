@@ -106,6 +106,9 @@ describe('redeploying (A2: names)', () => {
     });
   });
 
+  // A zone change renames the cluster, but it cannot complete in place: the replacement subnets
+  // overlap the old ones (N3, DEPLOY.md "Changes that need a new stack"). The new name is for the new
+  // stack such a change is deployed as.
   it('renames the cluster when a change would replace it, and only then', () => {
     const usual = clusterName();
 

@@ -21,6 +21,8 @@ export interface SynthOptions {
   readonly bundle?: boolean;
   /** Where the cloud assembly goes. @default a temporary folder */
   readonly outdir?: string;
+  /** Changes the constructs before the synthesis, as a later edit of the code would. @default none */
+  readonly change?: (stack: TreasuryStreamStack) => void;
 }
 
 export interface Synthesized {
@@ -40,6 +42,7 @@ export function synthesize(options: SynthOptions = {}): Synthesized {
     },
   });
   const stack = new TreasuryStreamStack(app, 'TreasuryStream', { config: readConfig(app.node) });
+  options.change?.(stack);
   return { app, stack, template: Template.fromStack(stack) };
 }
 
