@@ -1,5 +1,5 @@
 import { PRODUCER_RUN_SECONDS } from '../lambda/producer/schedule.js';
-import { AGGREGATOR_CONSUMER_GROUP_ID, MSK_MAX_BATCH_SIZE } from '../lambda/shared/event-source-mapping.js';
+import { MSK_MAX_BATCH_SIZE } from '../lambda/shared/event-source-mapping.js';
 import { MSK_BROKER_INSTANCE_TYPES, MSK_EXCLUDED_ZONE_IDS, MSK_KAFKA_VERSIONS } from './msk-offerings.js';
 
 /**
@@ -59,8 +59,12 @@ export interface PipelineConfig {
   readonly aggregatorBatchSize: number;
   /** Seconds the mapping gathers records before invoking. @default 2 */
   readonly aggregatorBatchingWindowSeconds: number;
-  /** The aggregator's Kafka consumer group. @default treasury-stream-aggregator */
-  readonly consumerGroupId: string;
+  /**
+   * The aggregator's Kafka consumer group. Lambda requires it unique among all Kafka event sources and
+   * fixes it when the mapping is created. @default `<stackName>-aggregator` (stackConsumerGroupId), so
+   * that two stacks in one account never share one
+   */
+  readonly consumerGroupId?: string;
   /** Opt-in provisioned mode, which also enables retry limit, bisect and on-failure destination. @default none */
   readonly provisionedPollers?: ProvisionedPollers;
   /** Retries of a failing batch in provisioned mode before it goes to the failure bucket. @default 10 */
@@ -91,11 +95,15 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   producerDurationSeconds: PRODUCER_RUN_SECONDS,
   aggregatorBatchSize: 500,
   aggregatorBatchingWindowSeconds: 2,
-  consumerGroupId: AGGREGATOR_CONSUMER_GROUP_ID,
   maxRetryAttempts: 10,
   lagAlarmThreshold: 10_000,
   logRetentionDays: 30,
 };
+
+/** The default consumer group of a stack's mapping: one per stack (N17). */
+export function stackConsumerGroupId(stackName: string): string {
+  return `${stackName}-aggregator`;
+}
 
 export class ConfigurationError extends Error {
   override readonly name = 'ConfigurationError';
@@ -302,10 +310,9 @@ export function readConfig(context: ContextSource): PipelineConfig {
       0,
       300,
     ),
-    consumerGroupId: text(
+    consumerGroupId: optionalText(
       context,
       'consumerGroupId',
-      d.consumerGroupId,
       /^[a-zA-Z0-9\-/*:_+=.@]{1,200}$/,
       'a consumer group id',
     ),

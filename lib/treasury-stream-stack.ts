@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { DEFAULT_CONFIG, type PipelineConfig } from './config.js';
+import { DEFAULT_CONFIG, type PipelineConfig, stackConsumerGroupId } from './config.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { Database } from './constructs/database.js';
 import { Network } from './constructs/network.js';
@@ -70,7 +70,7 @@ export class TreasuryStreamStack extends Stack {
       streaming,
       database,
       metricsNamespace,
-      consumerGroupId: config.consumerGroupId,
+      consumerGroupId: config.consumerGroupId ?? stackConsumerGroupId(this.stackName),
       batchSize: config.aggregatorBatchSize,
       batchingWindow: Duration.seconds(config.aggregatorBatchingWindowSeconds),
       provisionedPollers: config.provisionedPollers,

@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../lambda/shared/event-source-mapping.js';
 import type { ProvisionedPollers } from '../config.js';
 
 import { aggregatorFunction } from '../function-definitions.js';
@@ -21,8 +20,8 @@ export interface AggregatorProps {
   readonly database: Database;
   /** The CloudWatch namespace of the aggregator's EMF metrics. */
   readonly metricsNamespace: string;
-  /** @default treasury-stream-aggregator */
-  readonly consumerGroupId?: string;
+  /** Unique among the account's Kafka event sources, fixed at creation. */
+  readonly consumerGroupId: string;
   /** @default 500 */
   readonly batchSize?: number;
   /** @default 2 seconds */
@@ -71,7 +70,7 @@ export class Aggregator extends Construct {
   constructor(scope: Construct, id: string, props: AggregatorProps) {
     super(scope, id);
     const { network, streaming, database } = props;
-    const consumerGroupId = props.consumerGroupId ?? AGGREGATOR_CONSUMER_GROUP_ID;
+    const { consumerGroupId } = props;
 
     this.handler = new PipelineFunction(this, 'Handler', {
       ...definedFunctionProps(aggregatorFunction(), {

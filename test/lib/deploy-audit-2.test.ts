@@ -2,13 +2,15 @@
  * The second deploy audit (../shared/audits/deploy-audit-2.md): each fix shown on the synthesized
  * template, and each template check shown to find what it looks for.
  */
-import type { Stack } from 'aws-cdk-lib';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as msk from 'aws-cdk-lib/aws-msk';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { MSK_KAFKA_VERSIONS } from '../../lib/msk-offerings.js';
-import { synthesize } from './synth.js';
+import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
+import { CDK_JSON_CONTEXT, synthesize } from './synth.js';
 import {
   type CfnTemplate,
   findMissingKafkaRequiredActions,
@@ -164,5 +166,24 @@ describe('N2: the cluster is renamed exactly when a change replaces it', () => {
 
     expect(after).toEqual(before);
     expect(after?.KafkaVersionsList).toEqual(MSK_KAFKA_VERSIONS);
+  });
+});
+
+describe('N16, N17: a consumer group per stack', () => {
+  const groupOf = (template: Template) => {
+    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    return mapping?.Properties?.AmazonManagedKafkaEventSourceConfig?.ConsumerGroupId;
+  };
+
+  it('gives two stacks in one account two groups by default, and takes a group the operator names', () => {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    const blue = new TreasuryStreamStack(app, 'Blue');
+    const green = new TreasuryStreamStack(app, 'Green');
+
+    const groups = [groupOf(Template.fromStack(blue)), groupOf(Template.fromStack(green))];
+    const named = groupOf(synthesize({ context: { consumerGroupId: 'treasury-2' } }).template);
+
+    expect(groups).toEqual(['Blue-aggregator', 'Green-aggregator']);
+    expect(named).toBe('treasury-2');
   });
 });

@@ -206,7 +206,7 @@ describe('the default stack', () => {
         BatchSize: 500,
         MaximumBatchingWindowInSeconds: 2,
         StartingPosition: 'TRIM_HORIZON',
-        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'treasury-stream-aggregator' },
+        AmazonManagedKafkaEventSourceConfig: { ConsumerGroupId: 'TreasuryStream-aggregator' },
         FunctionName: { Ref: functionIdByEntry(template, /^Aggregates MSK batches/) },
       });
       // On-demand mode: Lambda offers no retry limit, bisection or destination for Kafka there.
@@ -222,7 +222,7 @@ describe('the default stack', () => {
       expect(policies).toHaveLength(1);
       const text = JSON.stringify(policies[0]?.Properties.PolicyDocument);
       expect(text).toContain('/transaction');
-      expect(text).toContain('/treasury-stream-aggregator');
+      expect(text).toContain('/TreasuryStream-aggregator');
       expect(text).toContain(':topic/');
       expect(text).toContain(':group/');
     });
