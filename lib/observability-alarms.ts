@@ -39,28 +39,31 @@ export function alarmSpecs(lagThreshold = DEFAULT_LAG_ALARM_THRESHOLD): readonly
   return [
     {
       id: 'OffsetLagAlarm',
-      description: 'The aggregator is falling behind the topic, or its mapping reports no lag at all',
+      description: 'The aggregator is falling behind the topic',
       watches: metric(METRICS.offsetLag),
       threshold: lagThreshold,
       comparison: 'GreaterThanThreshold',
       evaluationPeriods: 5,
-      // Lambda reports the lag of an enabled mapping whether records flow or not; no lag at all means
-      // the mapping is not polling (disabled, or failing to reach the cluster), which is an outage too.
-      treatMissingData: 'breaching',
+      // No AWS document says whether Lambda reports OffsetLag for an idle topic, so no lag reported
+      // is not an alarm (it would page whenever the producer is off). A mapping that stops polling
+      // while deals are produced is the stall alarm's: produced, nothing applied (N10).
+      treatMissingData: 'notBreaching',
     },
     {
       id: 'PipelineStalledAlarm',
-      description: 'Deals were produced but none applied for 5 minutes: the pipeline is stalled',
+      description:
+        'Deals were produced but none applied in 3 of the last 5 minutes: the pipeline is stalled (mapping disabled, not polling, or every batch failing)',
       // A stalled mapping invokes nothing, so no error alarm can fire. The mapping delivers within its
-      // 2 s window, so 5 minutes of produced with nothing applied is a stall.
-      watches: {
-        kind: 'stalled',
-        produced: overPeriod(METRICS.produced, FIVE_MINUTES),
-        applied: overPeriod(METRICS.applied, FIVE_MINUTES),
-      },
+      // 2 s window, so a minute with deals produced and none applied is a stalled minute. 3 of 5
+      // one-minute periods, not 1 of one five-minute period: FILL over a period whose metric arrives
+      // late can hold the alarm in a state (CloudWatch's metric math docs advise M out of N), and a
+      // minute in which no run ended (no produced point) does not reset it (N9). A stall of one
+      // partition leaves the others applying: the lag alarm is that guard.
+      watches: { kind: 'stalled', produced: METRICS.produced, applied: METRICS.applied },
       threshold: 1,
       comparison: 'GreaterThanOrEqualToThreshold',
-      evaluationPeriods: 1,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
       treatMissingData: 'notBreaching',
     },
     {
@@ -84,7 +87,10 @@ export function alarmSpecs(lagThreshold = DEFAULT_LAG_ALARM_THRESHOLD): readonly
     },
     {
       id: 'LimitBreachBegunAlarm',
-      // Each breach that begins is news for the treasury: alarm on the first, minute by minute.
+      // Breaches that began: an alarm notifies on a change of state only, so breaches that begin in
+      // consecutive minutes make one notification (and an OK follows a minute later). Each breach is
+      // a row in limit_breach and a "limit breach began" log line: DEPLOY.md "Alarms" says how an
+      // operator hears of each one (N11).
       description: 'A position went past its limit (see limit_breach)',
       watches: metric(METRICS.breachesBegun),
       threshold: 1,

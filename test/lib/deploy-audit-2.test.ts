@@ -187,3 +187,27 @@ describe('N16, N17: a consumer group per stack', () => {
     expect(named).toBe('treasury-2');
   });
 });
+
+describe('N9, N10: the stall and lag alarms are right whether or not metrics arrive', () => {
+  const alarm = (pattern: RegExp) =>
+    Object.values(json().Resources).find(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm' && pattern.test(String(r.Properties?.AlarmDescription)),
+    )?.Properties;
+
+  it('calls the pipeline stalled after 3 of 5 one-minute periods with deals produced and none applied', () => {
+    const stall = alarm(/pipeline is stalled/);
+    const metrics = (stall?.Metrics ?? []) as { MetricStat?: { Period?: number } }[];
+
+    expect(stall).toMatchObject({
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat?.Period)).toEqual([60, 60]);
+  });
+
+  it('does not page on missing lag (an idle topic, the producer off): the stall alarm covers a mapping that stops', () => {
+    expect(alarm(/falling behind the topic/)).toMatchObject({ TreatMissingData: 'notBreaching' });
+    expect(alarm(/mapping disabled, not polling/)).toBeDefined();
+  });
+});
