@@ -2,14 +2,24 @@ import { getEventListeners } from 'node:events';
 import {
   CompressionTypes,
   type PartitionerArgs,
+  Partitioners,
   type PartitionMetadata,
   type Producer,
   type ProducerRecord,
   type RecordMetadata,
 } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { TransactionGenerator } from '../../../lambda/domain/generator.js';
-import { CountingPartitioner, publishAtRate, totalsKey } from '../../../lambda/producer/publish.js';
+import {
+  DEFAULT_BRANCHES,
+  DEFAULT_CURRENCIES,
+  TransactionGenerator,
+} from '../../../lambda/domain/generator.js';
+import {
+  CountingPartitioner,
+  messageKey,
+  publishAtRate,
+  totalsKey,
+} from '../../../lambda/producer/publish.js';
 
 const TOPIC = 'transaction';
 
@@ -100,7 +110,7 @@ describe('publishAtRate', () => {
     }
   });
 
-  it('keys each deal by its branch and sends it as the JSON of the generated deal', async () => {
+  it('keys each deal by its position (branch × currency) and sends it as the JSON of the generated deal', async () => {
     // Prepare
     const producer = new FakeProducer();
     const twin = new TransactionGenerator({ seed: 77, idPrefix: 'p1' });
@@ -120,7 +130,7 @@ describe('publishAtRate', () => {
       const sent = JSON.parse(String(message.value)) as { eventTime: number };
       const expected = twin.next(sent.eventTime);
       expect(message.value).toBe(JSON.stringify(expected));
-      expect(message.key).toBe(expected.branch);
+      expect(message.key).toBe(`${expected.branch}|${expected.currency}`);
       expect(message.timestamp).toBe(String(expected.eventTime));
     }
   });
@@ -284,5 +294,38 @@ describe('publishAtRate', () => {
 
     // Assess
     await expect(publishing).rejects.toBe(failure);
+  });
+
+  it('spreads the default positions over the partitions, each position on one (S1)', () => {
+    // Prepare: kafkajs' default partitioner, as the producer uses it, over 12 partitions.
+    const partition = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: 12 }, (_, id) => ({
+      partitionId: id,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    const partitionOf = (branch: string, currency: string) =>
+      partition({
+        topic: TOPIC,
+        partitionMetadata,
+        message: { key: messageKey({ branch, currency }), value: '' },
+      });
+
+    // Act
+    const byPosition = DEFAULT_BRANCHES.flatMap((b) => DEFAULT_CURRENCIES.map((c) => partitionOf(b, c)));
+    const byBranchAlone = new Set(
+      DEFAULT_BRANCHES.map((b) =>
+        partition({ topic: TOPIC, partitionMetadata, message: { key: b, value: '' } }),
+      ),
+    );
+
+    // Assess: more partitions busy than the 4 a branch key allowed, and the same one for a position each time.
+    expect(byBranchAlone.size).toBeLessThanOrEqual(4);
+    expect(new Set(byPosition).size).toBeGreaterThan(4);
+    expect(DEFAULT_BRANCHES.flatMap((b) => DEFAULT_CURRENCIES.map((c) => partitionOf(b, c)))).toEqual(
+      byPosition,
+    );
   });
 });
