@@ -45,6 +45,13 @@ export interface PipelineConfig {
   /** Days of automated backups. @default 7 */
   readonly databaseBackupDays: number;
   /**
+   * Hours the brokers keep the topic's records (log.retention.hours). At least the database's backup
+   * retention plus RESTORE_NOTICE_MARGIN_DAYS, so that after a restore to any point the backups
+   * reach, the deals since that point are still in Kafka to be applied again (D3).
+   * @default (databaseBackupDays + RESTORE_NOTICE_MARGIN_DAYS) × 24
+   */
+  readonly kafkaRetentionHours?: number;
+  /**
    * Opt-in: delete the database (no final snapshot), its secrets and the cluster with the stack, and
    * turn deletion protection off. @default false: snapshot the database, retain cluster and secrets.
    */
@@ -100,6 +107,17 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   logRetentionDays: 30,
 };
 
+/**
+ * Days allowed, beyond the oldest point the database backups can restore, to notice a loss and start
+ * the restore: a long weekend. The topic must still hold the deals since the restore point then.
+ */
+export const RESTORE_NOTICE_MARGIN_DAYS = 3;
+
+/** The least Kafka retention, in hours, that covers a restore to the oldest backup point (D3). */
+export function minimumKafkaRetentionHours(databaseBackupDays: number): number {
+  return (databaseBackupDays + RESTORE_NOTICE_MARGIN_DAYS) * 24;
+}
+
 /** The default consumer group of a stack's mapping: one per stack (N17). */
 export function stackConsumerGroupId(stackName: string): string {
   return `${stackName}-aggregator`;
@@ -124,6 +142,10 @@ function integer(context: ContextSource, key: string, fallback: number, min: num
     );
   }
   return value;
+}
+
+function optionalInteger(context: ContextSource, key: string, min: number, max: number): number | undefined {
+  return context.tryGetContext(key) === undefined ? undefined : integer(context, key, min, min, max);
 }
 
 function positiveNumber(context: ContextSource, key: string, fallback: number, max: number): number {
@@ -292,6 +314,7 @@ export function readConfig(context: ContextSource): PipelineConfig {
     databaseStorageGiB: integer(context, 'databaseStorageGiB', d.databaseStorageGiB, 20, 65_536),
     databaseMultiAz: boolean(context, 'databaseMultiAz', d.databaseMultiAz),
     databaseBackupDays: integer(context, 'databaseBackupDays', d.databaseBackupDays, 1, 35),
+    kafkaRetentionHours: optionalInteger(context, 'kafkaRetentionHours', 1, 24 * 3653),
     destroyOnRemoval: boolean(context, 'destroyOnRemoval', d.destroyOnRemoval),
     sqlClientCidrs: sqlClientCidrs(context),
     producerRatePerSecond: positiveNumber(context, 'producerRatePerSecond', d.producerRatePerSecond, 100_000),
@@ -322,6 +345,14 @@ export function readConfig(context: ContextSource): PipelineConfig {
     alarmEmail: optionalText(context, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     logRetentionDays: logRetentionDays(context, d.logRetentionDays),
   };
+  const leastRetention = minimumKafkaRetentionHours(config.databaseBackupDays);
+  if (config.kafkaRetentionHours !== undefined && config.kafkaRetentionHours < leastRetention) {
+    throw new ConfigurationError(
+      `context kafkaRetentionHours (${config.kafkaRetentionHours}) must be at least ${leastRetention}: ` +
+        `databaseBackupDays (${config.databaseBackupDays}) plus ${RESTORE_NOTICE_MARGIN_DAYS} days to notice a loss, ` +
+        'so that a restore to the oldest backup can replay the deals since (docs/DEPLOY.md "Kafka retention")',
+    );
+  }
   // MSK places the same number of brokers in each client subnet, one subnet per zone.
   if (config.brokerCount % zones !== 0) {
     throw new ConfigurationError(

@@ -1,6 +1,11 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { DEFAULT_CONFIG, type PipelineConfig, stackConsumerGroupId } from './config.js';
+import {
+  DEFAULT_CONFIG,
+  minimumKafkaRetentionHours,
+  type PipelineConfig,
+  stackConsumerGroupId,
+} from './config.js';
 import { Aggregator } from './constructs/aggregator.js';
 import { Database } from './constructs/database.js';
 import { Network } from './constructs/network.js';
@@ -45,6 +50,7 @@ export class TreasuryStreamStack extends Stack {
       brokerCount: config.brokerCount,
       brokerVolumeGiB: config.brokerVolumeGiB,
       kafkaVersion: config.kafkaVersion,
+      retentionHours: config.kafkaRetentionHours ?? minimumKafkaRetentionHours(config.databaseBackupDays),
       destroyOnRemoval: config.destroyOnRemoval,
       logRetentionDays: config.logRetentionDays,
     });

@@ -33,6 +33,8 @@ export interface StreamingProps {
   readonly brokerVolumeGiB?: number;
   /** @default 3.9.x */
   readonly kafkaVersion?: string;
+  /** Hours the brokers keep records (log.retention.hours). @default 168, Kafka's own default */
+  readonly retentionHours?: number;
   /**
    * Delete the cluster with the stack instead of retaining it (with its key, logs, configuration
    * and broker security group; the Network retains the subnets it sits in). @default false
@@ -131,7 +133,11 @@ export class Streaming extends Construct implements ec2.IConnectable {
     // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
     const kafkaVersion = props.kafkaVersion ?? '3.9.x';
     const replicationFactor = Math.min(3, this.brokerCount);
-    const configuration = this.brokerConfiguration(replicationFactor, removalPolicy);
+    const configuration = this.brokerConfiguration(
+      replicationFactor,
+      props.retentionHours ?? 168,
+      removalPolicy,
+    );
 
     const clientSubnets = network.vpc.selectSubnets(network.applicationSubnets).subnets;
     const encryptionInfo: msk.CfnCluster.EncryptionInfoProperty = {
@@ -171,13 +177,20 @@ export class Streaming extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * The brokers' defaults: no unclean leader election, topics only as the stack creates them, and the
-   * replication the topic has, so that no topic (not even an operator's) gets less.
+   * The brokers' defaults: no unclean leader election, topics only as the stack creates them, the
+   * replication the topic has, so that no topic (not even an operator's) gets less, and the retention
+   * a database restore needs.
    */
-  private brokerConfiguration(replicationFactor: number, removalPolicy: RemovalPolicy): msk.CfnConfiguration {
+  private brokerConfiguration(
+    replicationFactor: number,
+    retentionHours: number,
+    removalPolicy: RemovalPolicy,
+  ): msk.CfnConfiguration {
     const serverProperties = {
       'auto.create.topics.enable': 'false',
       'default.replication.factor': String(replicationFactor),
+      // Long enough to replay the deals since any point the database backups can restore (D3).
+      'log.retention.hours': String(retentionHours),
       ...durabilitySettings(minInsyncReplicasFor(replicationFactor)),
     };
     // Valid for every version the stack offers, so that a version upgrade changes the cluster only:

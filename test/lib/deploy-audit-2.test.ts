@@ -8,6 +8,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as msk from 'aws-cdk-lib/aws-msk';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import { RESTORE_NOTICE_MARGIN_DAYS, readConfig } from '../../lib/config.js';
 import { MSK_KAFKA_VERSIONS } from '../../lib/msk-offerings.js';
 import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
 import { CDK_JSON_CONTEXT, synthesize } from './synth.js';
@@ -209,5 +210,29 @@ describe('N9, N10: the stall and lag alarms are right whether or not metrics arr
   it('does not page on missing lag (an idle topic, the producer off): the stall alarm covers a mapping that stops', () => {
     expect(alarm(/falling behind the topic/)).toMatchObject({ TreatMissingData: 'notBreaching' });
     expect(alarm(/mapping disabled, not polling/)).toBeDefined();
+  });
+});
+
+describe('D3: Kafka keeps the deals a database restore needs', () => {
+  const serverProperties = (context: Record<string, unknown>) =>
+    String(
+      Object.values(json(context).Resources).find((r) => r.Type === 'AWS::MSK::Configuration')?.Properties
+        ?.ServerProperties,
+    );
+
+  it('keeps records for the backup retention plus the margin to notice a loss, by default', () => {
+    expect(serverProperties({})).toContain(`log.retention.hours=${(7 + RESTORE_NOTICE_MARGIN_DAYS) * 24}`);
+    expect(serverProperties({ databaseBackupDays: '14' })).toContain(
+      `log.retention.hours=${(14 + RESTORE_NOTICE_MARGIN_DAYS) * 24}`,
+    );
+    expect(serverProperties({ kafkaRetentionHours: '720' })).toContain('log.retention.hours=720');
+  });
+
+  it('refuses at synth a retention shorter than the backups reach back plus the margin, naming both', () => {
+    const context = { kafkaRetentionHours: '168', databaseBackupDays: '7' };
+
+    expect(() => readConfig({ tryGetContext: (key) => context[key as keyof typeof context] })).toThrow(
+      /kafkaRetentionHours \(168\) must be at least 240: databaseBackupDays \(7\) plus 3 days/,
+    );
   });
 });
