@@ -64,6 +64,13 @@ export interface PipelineConfig {
   readonly producerDurationSeconds: number;
   /** Largest batch the event source mapping hands the aggregator. @default 500 */
   readonly aggregatorBatchSize: number;
+  /**
+   * Concurrency reserved for the aggregator, at least topicPartitions (the mapping runs one invocation
+   * per partition at a time, and Lambda cuts pollers when the function is throttled). `none` reserves
+   * nothing, for an account whose quota cannot spare it (Lambda keeps 100 unreserved).
+   * @default topicPartitions
+   */
+  readonly aggregatorReservedConcurrency?: number | 'none';
   /** Seconds the mapping gathers records before invoking. @default 2 */
   readonly aggregatorBatchingWindowSeconds: number;
   /**
@@ -291,6 +298,19 @@ function availabilityZoneIds(context: ContextSource, zones: number): string[] | 
   return ids;
 }
 
+/** The aggregator's reserved concurrency as given: a number, `none`, or undefined (topicPartitions). */
+function reservedConcurrency(context: ContextSource): number | 'none' | undefined {
+  const raw = context.tryGetContext('aggregatorReservedConcurrency');
+  if (raw === undefined || raw === 'none') return raw;
+  return integer(context, 'aggregatorReservedConcurrency', 1, 1, 10_000);
+}
+
+/** What the aggregator reserves: topicPartitions by default, nothing for `none`. */
+export function aggregatorReservedConcurrency(config: PipelineConfig): number | undefined {
+  const given = config.aggregatorReservedConcurrency;
+  return given === 'none' ? undefined : (given ?? config.topicPartitions);
+}
+
 /** Reads the configuration from context, failing with the name of any key that is malformed. */
 export function readConfig(context: ContextSource): PipelineConfig {
   const d = DEFAULT_CONFIG;
@@ -333,6 +353,7 @@ export function readConfig(context: ContextSource): PipelineConfig {
       0,
       300,
     ),
+    aggregatorReservedConcurrency: reservedConcurrency(context),
     consumerGroupId: optionalText(
       context,
       'consumerGroupId',
@@ -345,6 +366,15 @@ export function readConfig(context: ContextSource): PipelineConfig {
     alarmEmail: optionalText(context, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     logRetentionDays: logRetentionDays(context, d.logRetentionDays),
   };
+  if (
+    typeof config.aggregatorReservedConcurrency === 'number' &&
+    config.aggregatorReservedConcurrency < config.topicPartitions
+  ) {
+    throw new ConfigurationError(
+      `context aggregatorReservedConcurrency (${config.aggregatorReservedConcurrency}) must be at least ` +
+        `topicPartitions (${config.topicPartitions}), or none`,
+    );
+  }
   const leastRetention = minimumKafkaRetentionHours(config.databaseBackupDays);
   if (config.kafkaRetentionHours !== undefined && config.kafkaRetentionHours < leastRetention) {
     throw new ConfigurationError(

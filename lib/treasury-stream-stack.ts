@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
+  aggregatorReservedConcurrency,
   DEFAULT_CONFIG,
   minimumKafkaRetentionHours,
   type PipelineConfig,
@@ -77,6 +78,7 @@ export class TreasuryStreamStack extends Stack {
       database,
       metricsNamespace,
       consumerGroupId: config.consumerGroupId ?? stackConsumerGroupId(this.stackName),
+      reservedConcurrency: aggregatorReservedConcurrency(config),
       batchSize: config.aggregatorBatchSize,
       batchingWindow: Duration.seconds(config.aggregatorBatchingWindowSeconds),
       provisionedPollers: config.provisionedPollers,

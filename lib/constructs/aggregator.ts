@@ -37,6 +37,11 @@ export interface AggregatorProps {
   readonly destroyOnRemoval?: boolean;
   /** @default 30 */
   readonly logRetentionDays?: number;
+  /**
+   * Concurrency reserved for the aggregator: at least the topic's partitions, since the mapping runs
+   * one invocation per partition and cuts its pollers when the function is throttled. @default none
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -81,6 +86,7 @@ export class Aggregator extends Construct {
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
       logRetentionDays: props.logRetentionDays,
+      reservedConcurrency: props.reservedConcurrency,
     });
     const fn = this.handler.function;
     database.connections.allowDefaultPortFrom(this.handler, 'Aggregator writes positions');

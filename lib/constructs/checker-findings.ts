@@ -70,8 +70,8 @@ export function acknowledgeLogGroupFindings(logGroup: IConstruct): void {
 
 const NO_CONCURRENCY_LIMIT =
   'No reserved concurrency: a new account may have a concurrency quota of 10, which reserving would ' +
-  'exhaust, and each function is bounded otherwise (custom resources by CloudFormation, the aggregator ' +
-  'by partitions, the producer by its schedule).';
+  'exhaust, and each function is bounded otherwise (custom resources by CloudFormation, the producer by ' +
+  'its schedule; the aggregator reserves its partitions unless the operator opts out).';
 const NO_DLQ =
   'Not invoked asynchronously with anything to keep: custom resources report failures to CloudFormation, ' +
   'the aggregator is retried by its event source mapping, and a failed producer run is not repeated on purpose.';
@@ -80,10 +80,13 @@ const ENV_NOT_SECRET =
   'rest with its AWS-managed key.';
 
 /** Functions of this stack and the CDK framework functions beside them. */
-export function acknowledgeFunctionFindings(fn: IConstruct, options: { environment: boolean }): void {
+export function acknowledgeFunctionFindings(
+  fn: IConstruct,
+  options: { environment: boolean; reservedConcurrency?: boolean },
+): void {
   acknowledgeCheckovFindings(
     fn,
-    { id: 'CKV_AWS_115', reason: NO_CONCURRENCY_LIMIT },
+    ...(options.reservedConcurrency ? [] : [{ id: 'CKV_AWS_115', reason: NO_CONCURRENCY_LIMIT }]),
     { id: 'CKV_AWS_116', reason: NO_DLQ },
     ...(options.environment ? [{ id: 'CKV_AWS_173', reason: ENV_NOT_SECRET }] : []),
   );

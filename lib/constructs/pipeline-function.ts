@@ -32,6 +32,8 @@ export interface PipelineFunctionProps {
   readonly timeout?: Duration;
   /** Days the function's log group keeps its logs. @default 30 */
   readonly logRetentionDays?: number;
+  /** Concurrency reserved for the function out of the account's pool. @default none */
+  readonly reservedConcurrency?: number;
   /** Shell commands run after esbuild, e.g. to copy files into the bundle. @default none */
   readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
@@ -86,6 +88,7 @@ export class PipelineFunction extends Construct implements ec2.IConnectable {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MIB,
       timeout: props.timeout ?? Duration.seconds(DEFAULT_TIMEOUT_SECONDS),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       securityGroups: [this.securityGroup],
@@ -117,7 +120,10 @@ export class PipelineFunction extends Construct implements ec2.IConnectable {
     });
 
     acknowledgeLogGroupFindings(this.logGroup);
-    acknowledgeFunctionFindings(this.function, { environment: true });
+    acknowledgeFunctionFindings(this.function, {
+      environment: true,
+      reservedConcurrency: props.reservedConcurrency !== undefined,
+    });
 
     // cdk-nag finding ids name the managed policy; each is acknowledged on this function alone.
     for (const policy of ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole']) {

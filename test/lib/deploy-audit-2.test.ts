@@ -236,3 +236,25 @@ describe('D3: Kafka keeps the deals a database restore needs', () => {
     );
   });
 });
+
+describe('N22: the aggregator has the concurrency its partitions need', () => {
+  const reserved = (context: Record<string, unknown>) =>
+    Object.values(json(context).Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && /^Aggregates MSK/.test(String(r.Properties?.Description)),
+    )?.Properties?.ReservedConcurrentExecutions;
+
+  it('reserves one execution per partition by default, more when asked, none when the operator opts out', () => {
+    expect(reserved({})).toBe(3);
+    expect(reserved({ topicPartitions: '12' })).toBe(12);
+    expect(reserved({ aggregatorReservedConcurrency: '20' })).toBe(20);
+    expect(reserved({ aggregatorReservedConcurrency: 'none' })).toBeUndefined();
+  });
+
+  it('refuses a reservation below the partitions, which would throttle the mapping', () => {
+    const context = { topicPartitions: '6', aggregatorReservedConcurrency: '4' };
+
+    expect(() => readConfig({ tryGetContext: (key) => context[key as keyof typeof context] })).toThrow(
+      /aggregatorReservedConcurrency \(4\) must be at least topicPartitions \(6\)/,
+    );
+  });
+});
