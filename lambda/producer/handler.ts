@@ -73,8 +73,12 @@ export async function handler(
   event: unknown,
   context?: Pick<Context, 'awsRequestId'>,
 ): Promise<ProducerSummary> {
+  // The run's DURATION_SECONDS count from here, connecting included, so that a run ends before the
+  // next minute's starts (a slow connect used to push the end past it).
+  const startedAt = Date.now();
   const run = {
     topic,
+    startedAt,
     durationSeconds: override(event, 'durationSeconds', durationSeconds, 900),
     ratePerSecond: override(event, 'ratePerSecond', ratePerSecond, 1_000_000),
   };

@@ -18,6 +18,12 @@ export interface PublishOptions {
   readonly tickMs?: number;
   /** Ends publishing early (Ctrl-C locally). */
   readonly signal?: AbortSignal;
+  /**
+   * When the run's clock started (epoch ms): the handler passes its invocation's start, so that the
+   * time spent connecting counts against the duration and a run ends on time (N23). The deals due
+   * meanwhile go out in the first request. @default now
+   */
+  readonly startedAt?: number;
 }
 
 /** Per partition: how many deals went there and the offset of the last one. */
@@ -135,7 +141,7 @@ export async function publishAtRate(
 ): Promise<PublishReport> {
   const tickMs = options.tickMs ?? 100;
   const report: PublishReport = { sent: 0, partitions: new Map(), totals: new Map(), elapsedMs: 0 };
-  const started = Date.now();
+  const started = options.startedAt ?? Date.now();
   const endAt = started + options.durationSeconds * 1000;
   while (!options.signal?.aborted) {
     const now = Math.min(Date.now(), endAt);

@@ -328,4 +328,25 @@ describe('publishAtRate', () => {
       byPosition,
     );
   });
+
+  it('counts the run from the given start, connecting included: it ends on time and sends rate × duration (N23)', async () => {
+    // Prepare: 300 ms of a 0.5 s run were spent connecting.
+    const producer = new FakeProducer();
+    const startedAt = Date.now() - 300;
+
+    // Act
+    const report = await publishAtRate(producer, {
+      topic: TOPIC,
+      ratePerSecond: 200,
+      durationSeconds: 0.5,
+      generator: new TransactionGenerator({ seed: 3 }),
+      tickMs: 50,
+      startedAt,
+    });
+
+    // Assess
+    expect(report.sent).toBe(100);
+    expect(Date.now() - startedAt).toBeLessThan(700);
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(500);
+  });
 });
