@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CfnResource, CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as sam from 'aws-cdk-lib/aws-sam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledgeLogGroupFindings } from './checker-findings.js';
 import { acknowledgeDatabaseFindings } from './database-findings.js';
+import { functionLogGroup } from './function-log-group.js';
 import type { Network } from './network.js';
 import { PipelineFunction, PROJECT_ROOT } from './pipeline-function.js';
 import { acknowledgeProviderFindings } from './provider-findings.js';
@@ -186,8 +188,12 @@ export class Database extends Construct implements ec2.IConnectable {
     // as its schedule is created.
     for (const rotation of rotations) {
       rotation.node.addDependency(this.schema);
-      const application = rotation.node.findChild('Resource') as CfnResource;
+      const application = rotation.node.findChild('Resource') as sam.CfnApplication;
       this.rotationFunctionArns.push(application.getAtt('Outputs.RotationLambdaARN').toString());
+      const parameters = application.parameters as Record<string, string>;
+      functionLogGroup(rotation, 'Logs', String(parameters.functionName), props.logRetentionDays ?? 30, [
+        application,
+      ]);
     }
 
     acknowledgeDatabaseFindings(instance, {

@@ -1,9 +1,10 @@
-import { Aws, CfnCondition, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, CfnCondition, type CfnResource, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { US_EAST_1_ZONE_IDS } from '../msk-offerings.js';
 import { acknowledgeFrameworkFunctionFindings, acknowledgeLogGroupFindings } from './checker-findings.js';
+import { functionLogGroup } from './function-log-group.js';
 
 export interface NetworkProps {
   /** Days the flow log of rejected traffic is kept. @default 30 */
@@ -71,7 +72,17 @@ export class Network extends Construct {
       'Custom::VpcRestrictDefaultSGCustomResourceProvider',
     );
     const restrictHandler = restrictDefaultGroup?.node.tryFindChild('Handler');
-    if (restrictHandler) acknowledgeFrameworkFunctionFindings(restrictHandler, { environment: false });
+    if (restrictHandler) {
+      acknowledgeFrameworkFunctionFindings(restrictHandler, { environment: false });
+      const restrict = vpc.node.tryFindChild('RestrictDefaultSecurityGroupCustomResource');
+      functionLogGroup(
+        this,
+        'RestrictDefaultSecurityGroupLogs',
+        (restrictHandler as CfnResource).ref,
+        props.flowLogRetentionDays ?? 30,
+        restrict ? [restrict] : [],
+      );
+    }
 
     // One group for all interface endpoints; each client is let in on 443 by `allowEndpointsFrom`.
     this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {

@@ -258,3 +258,37 @@ describe('N22: the aggregator has the concurrency its partitions need', () => {
     );
   });
 });
+
+describe('N21: every function of the stack logs into a log group the stack owns', () => {
+  it('gives each function, SAR rotations and framework handlers included, a log group with a retention, created first', () => {
+    const { Resources } = json();
+    const logGroups = Object.entries(Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup');
+    const named = (name: string) =>
+      logGroups.find(([, r]) => JSON.stringify(r.Properties?.LogGroupName) === JSON.stringify(name));
+    const dependsOn = (id: string) => (Resources[id] as { DependsOn?: string[] }).DependsOn ?? [];
+    const missing: string[] = [];
+
+    for (const [id, fn] of Object.entries(Resources)) {
+      if (fn.Type === 'AWS::Lambda::Function') {
+        const own = (fn.Properties?.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup
+          ?.Ref;
+        const byName = logGroups.find(([, r]) =>
+          String(JSON.stringify(r.Properties?.LogGroupName)).includes(`{"Ref":"${id}"}`),
+        );
+        if (!own && !byName) missing.push(id);
+      }
+      if (fn.Type === 'AWS::Serverless::Application') {
+        const name = (fn.Properties?.Parameters as { functionName?: string } | undefined)?.functionName;
+        const group = named(`/aws/lambda/${name}`);
+        if (!group || !dependsOn(id).includes(group[0])) missing.push(id);
+      }
+    }
+
+    expect(missing).toEqual([]);
+    for (const [, group] of logGroups) expect(group.Properties?.RetentionInDays).toBe(30);
+    const restrict = Object.entries(Resources).find(([, r]) => r.Type === 'Custom::VpcRestrictDefaultSG');
+    expect(
+      restrict && dependsOn(restrict[0]).some((d) => d.startsWith('NetworkRestrictDefaultSecurityGroupLogs')),
+    ).toBe(true);
+  });
+});
