@@ -132,7 +132,9 @@ export class TreasuryStreamStack extends Stack {
 
   /**
    * An environment-agnostic stack offers two zones (Fn::GetAZs picks); the production sizing asks
-   * for three. Every region with MSK has at least three.
+   * for three. Not every account sees three zones in every region (us-west-1 offers most accounts
+   * two): there CloudFormation rejects the template at validation, and availabilityZoneIds is the way
+   * (docs/DEPLOY.md, Pre-flight).
    */
   override get availabilityZones(): string[] {
     return Array.from({ length: this.zoneCount }, (_, i) => Fn.select(i, Fn.getAzs()));
