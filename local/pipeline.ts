@@ -12,6 +12,7 @@ import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { eventLinesFromEnv } from './esm/event-lines.js';
 import { localClusterArn } from './esm/local-mapping.js';
 import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
+import { prepareRuntime } from './lambda/prepare-runtime.js';
 import { describeFunctions, type PipelineFunctions, startPipelineFunctions } from './pipeline-functions.js';
 import { checkRunTotals } from './run-check.js';
 import { openRunLog } from './run-log.js';
@@ -61,6 +62,9 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { print } = options;
   const runLog = await openRunLog();
   print(`function and library logs: ${runLog.path}`);
+  // The runtime's one-time builds (minutes on a fresh machine) overlap the broker's and database's start;
+  // a failure is met again, and reported, where the functions start.
+  if (!options.inProcess) void prepareRuntime(print).catch(() => undefined);
   // The broker's own log (its bootstrap WARN lines) is nothing a user acts on: it goes to the run log.
   const services = await startLocalServices(
     print,
