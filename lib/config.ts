@@ -65,6 +65,14 @@ export interface PipelineConfig {
   readonly provisionedPollers?: ProvisionedPollers;
   /** Retries of a failing batch in provisioned mode before it goes to the failure bucket. @default 10 */
   readonly maxRetryAttempts: number;
+  /**
+   * A batch that starts past its partition's checkpoint is applied and the hole recorded in
+   * offset_gap, instead of refused (the partition then waits for the recovery, docs/RUNBOOK.md).
+   * Provisioned mode needs it: its mapping discards a batch after its retries, and refused, every
+   * later batch of the partition would be discarded too. @default false; true in provisioned mode,
+   * where false is refused
+   */
+  readonly acceptOffsetGaps: boolean;
   /** Offset lag (records) above which the lag alarm fires. @default 10000 */
   readonly lagAlarmThreshold: number;
   /** Opt-in: an e-mail address subscribed to the alarm topic. @default none */
@@ -93,6 +101,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   aggregatorBatchingWindowSeconds: 2,
   consumerGroupId: AGGREGATOR_CONSUMER_GROUP_ID,
   maxRetryAttempts: 10,
+  acceptOffsetGaps: false,
   lagAlarmThreshold: 10_000,
   logRetentionDays: 30,
 };
@@ -311,10 +320,23 @@ export function readConfig(context: ContextSource): PipelineConfig {
     ),
     provisionedPollers: provisionedPollers(context),
     maxRetryAttempts: integer(context, 'maxRetryAttempts', d.maxRetryAttempts, 0, 10_000),
+    acceptOffsetGaps: boolean(
+      context,
+      'acceptOffsetGaps',
+      context.tryGetContext('minimumPollers') === undefined ? d.acceptOffsetGaps : true,
+    ),
     lagAlarmThreshold: integer(context, 'lagAlarmThreshold', d.lagAlarmThreshold, 1, 1_000_000_000),
     alarmEmail: optionalText(context, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     logRetentionDays: logRetentionDays(context, d.logRetentionDays),
   };
+  // After a discarded batch the next one starts past the checkpoint: refused, it is discarded in turn.
+  if (config.provisionedPollers && !config.acceptOffsetGaps) {
+    throw new ConfigurationError(
+      'context acceptOffsetGaps=false cannot go with minimumPollers/maximumPollers: provisioned mode ' +
+        'discards a batch after maxRetryAttempts, and with gaps refused every later batch of the partition ' +
+        'would be discarded too (docs/DEPLOY.md, "Batches that keep failing")',
+    );
+  }
   // MSK places the same number of brokers in each client subnet, one subnet per zone.
   if (config.brokerCount % zones !== 0) {
     throw new ConfigurationError(

@@ -75,6 +75,7 @@ export class TreasuryStreamStack extends Stack {
       batchingWindow: Duration.seconds(config.aggregatorBatchingWindowSeconds),
       provisionedPollers: config.provisionedPollers,
       maxRetryAttempts: config.maxRetryAttempts,
+      acceptOffsetGaps: config.acceptOffsetGaps,
       destroyOnRemoval: config.destroyOnRemoval,
       logRetentionDays: config.logRetentionDays,
     });

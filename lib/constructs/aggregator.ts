@@ -34,6 +34,8 @@ export interface AggregatorProps {
   readonly provisionedPollers?: ProvisionedPollers;
   /** Retries before a batch goes to the failure bucket (provisioned mode only). @default 10 */
   readonly maxRetryAttempts?: number;
+  /** Apply a batch over an offset gap (recorded in offset_gap) instead of refusing it. @default false */
+  readonly acceptOffsetGaps?: boolean;
   /** Delete the failure bucket and its objects with the stack. @default false */
   readonly destroyOnRemoval?: boolean;
   /** @default 30 */
@@ -74,7 +76,7 @@ export class Aggregator extends Construct {
     const consumerGroupId = props.consumerGroupId ?? AGGREGATOR_CONSUMER_GROUP_ID;
 
     this.handler = new PipelineFunction(this, 'Handler', {
-      ...definedFunctionProps(aggregatorFunction(), {
+      ...definedFunctionProps(aggregatorFunction({ acceptOffsetGaps: props.acceptOffsetGaps }), {
         DATABASE_SECRET_ARN: database.aggregatorSecret.secretArn,
         METRICS_NAMESPACE: props.metricsNamespace,
         NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCEPT_OFFSET_GAPS_ENV } from '../../lambda/aggregator/offset-gap.js';
 import { AGGREGATOR_METRIC } from '../../lib/observability-metrics.js';
 import { findCredentialsInTemplate } from '../security/credentials.js';
 import { type Synthesized, synthesize } from './synth.js';
@@ -157,6 +158,8 @@ describe('the default stack', () => {
       expect(variables).toMatchObject({
         DATABASE_POOL_SIZE: '1',
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        // On-demand mode: a batch past its checkpoint is refused, the partition waits for the recovery.
+        [ACCEPT_OFFSET_GAPS_ENV]: 'false',
       });
     });
 
@@ -327,6 +330,28 @@ describe('the default stack', () => {
       expect(JSON.stringify(dashboard.Properties)).toContain(AGGREGATOR_METRIC.limitBreachesOpen);
     });
 
+    it('alarms on the first record missing before a batch (offset gap), to the alarm topic, and shows it', () => {
+      const [topicId] = only(template.findResources('AWS::SNS::Topic') as Resources);
+      const gap = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter((a) =>
+        JSON.stringify(a.Properties).includes(`"MetricName":"${AGGREGATOR_METRIC.offsetGapRecords}"`),
+      );
+      const [, dashboard] = only(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+
+      expect(gap).toHaveLength(1);
+      const text = JSON.stringify(gap[0]?.Properties);
+      expect(text).toContain('"Stat":"Sum"');
+      expect(text).toContain('{"Name":"service","Value":"aggregator"}');
+      expect(gap[0]?.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+      });
+      expect(JSON.stringify(dashboard.Properties)).toContain(AGGREGATOR_METRIC.offsetGapRecords);
+    });
+
     it('watches the lag of the mapping on the aggregator', () => {
       const lag = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter((a) =>
         JSON.stringify(a.Properties).includes('"MetricName":"OffsetLag"'),
@@ -430,6 +455,11 @@ describe('configuration', () => {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
     });
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+    // The batch after a discarded one starts past its checkpoint: it records the gap and goes on.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Aggregates MSK batches'),
+      Environment: { Variables: Match.objectLike({ [ACCEPT_OFFSET_GAPS_ENV]: 'true' }) },
+    });
   });
 });
 
