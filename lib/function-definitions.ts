@@ -45,6 +45,19 @@ export function aggregatorFunction(settings: AggregatorSettings = {}): FunctionD
   };
 }
 
+export function recoveryFunction(): FunctionDefinition {
+  return {
+    name: 'recovery',
+    entry: 'lambda/recovery/handler.ts',
+    description:
+      'Recovers the offsets missing between the checkpoints and the mapping (invoked by an operator)',
+    memoryMiB: 1024,
+    // Lambda's longest: a recovery stopped by it is run again and carries on from its checkpoints.
+    timeoutSeconds: 900,
+    environment: { DATABASE_POOL_SIZE: '1' },
+  };
+}
+
 export interface ProducerSettings {
   readonly ratePerSecond: number;
   /** Seconds each scheduled run sends for; below a minute so that runs do not overlap. */

@@ -6,6 +6,7 @@ import { Database } from './constructs/database.js';
 import { Network } from './constructs/network.js';
 import { Observability } from './constructs/observability.js';
 import { Producer } from './constructs/producer.js';
+import { Recovery } from './constructs/recovery.js';
 import { Streaming } from './constructs/streaming.js';
 
 export interface TreasuryStreamStackProps extends StackProps {
@@ -79,6 +80,13 @@ export class TreasuryStreamStack extends Stack {
       destroyOnRemoval: config.destroyOnRemoval,
       logRetentionDays: config.logRetentionDays,
     });
+    const recovery = new Recovery(this, 'Recovery', {
+      network,
+      streaming,
+      database,
+      consumerGroupId: config.consumerGroupId,
+      logRetentionDays: config.logRetentionDays,
+    });
     const observability = new Observability(this, 'Observability', {
       producer: producer.handler,
       aggregator: aggregator.handler,
@@ -114,6 +122,11 @@ export class TreasuryStreamStack extends Stack {
     output('AlarmTopicArn', observability.alarmTopic.topicArn, 'SNS topic the alarms publish to');
     output('Topic', streaming.topic, 'Kafka topic');
     output('ClusterArn', streaming.clusterArn, 'MSK cluster');
+    output(
+      'RecoveryFunctionName',
+      recovery.handler.function.functionName,
+      'Invoke with {} to apply offsets missing behind the mapping (docs/RUNBOOK.md)',
+    );
     if (aggregator.failedBatches) {
       output(
         'FailedBatchesBucket',

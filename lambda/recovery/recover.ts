@@ -4,6 +4,7 @@ import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { processBatch } from '../aggregator/process-batch.js';
 import { encodeMskEvent } from '../domain/kafka-record.js';
 import { type MissingRange, type PartitionPlan, type PartitionPosition, planPartition } from './plan.js';
+import { recoveryGroupId } from './settings.js';
 import { readRanges } from './topic-range.js';
 
 export interface RecoverySettings {
@@ -170,7 +171,7 @@ export async function recoverPartitions(settings: RecoverySettings): Promise<Rec
   await readRanges({
     kafka: settings.kafka,
     topic: settings.topic,
-    groupId: `${settings.groupId}-recovery`,
+    groupId: recoveryGroupId(settings.groupId),
     ranges,
     chunkSize: settings.batchSize ?? 500,
     onChunk: async (partition, records) => {

@@ -29,6 +29,14 @@ export function readRecoveryTarget(env: Env): RecoveryTarget {
   };
 }
 
+/**
+ * The consumer group the recovery reads the topic with: its own, beside the mapping's (whose committed
+ * offsets it only reads), so that it never moves them. It commits nothing.
+ */
+export function recoveryGroupId(mappingGroupId: string): string {
+  return `${mappingGroupId}-recovery`;
+}
+
 /** What an operator asks the recovery function for: {} recovers; acceptLoss also accepts a loss. */
 export interface RecoveryRequest {
   readonly acceptLoss?: { readonly reason: string };

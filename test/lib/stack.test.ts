@@ -41,6 +41,17 @@ function functionByEntry(template: Template, description: RegExp): Resources[str
   return fn;
 }
 
+/** The statements of the policies attached to a function's role (CDK's DefaultPolicy). */
+function statementsOf(template: Template, description: RegExp): { Action: unknown; Resource: unknown }[] {
+  const role = target(functionByEntry(template, description).Properties.Role);
+  return Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => target(r) === role))
+    .flatMap(
+      (p) =>
+        (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+    );
+}
+
 /** The security groups our functions run in: pipeline functions and secret rotations. */
 function functionSecurityGroups(template: Template): Map<string, string> {
   const groups = new Map<string, string>();
@@ -103,9 +114,11 @@ describe('the default stack', () => {
       const producer = functionIdByEntry(template, /^Sends random deals/);
       expect(sources.has(aggregator)).toBe(true);
       expect(sources.has(migrator)).toBe(true);
+      const recovery = functionIdByEntry(template, /^Recovers the offsets/);
+      expect(sources.has(recovery)).toBe(true);
       expect(sources.has(producer)).toBe(false);
-      // aggregator, migrator and the three secret rotations
-      expect(sources.size).toBe(5);
+      // aggregator, recovery, migrator and the three secret rotations
+      expect(sources.size).toBe(6);
     });
 
     it('is private, in subnets without a route out, encrypted, TLS-only, backed up and kept on delete', () => {
@@ -219,15 +232,72 @@ describe('the default stack', () => {
     });
 
     it('may read the topic and commit the group, on their ARNs', () => {
-      const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter((p) =>
-        JSON.stringify(p.Properties.PolicyDocument).includes('kafka-cluster:ReadData'),
-      );
-      expect(policies).toHaveLength(1);
-      const text = JSON.stringify(policies[0]?.Properties.PolicyDocument);
+      const text = JSON.stringify(statementsOf(template, /^Aggregates MSK batches/));
+      expect(text).toContain('kafka-cluster:ReadData');
       expect(text).toContain('/transaction');
       expect(text).toContain('/treasury-stream-aggregator');
       expect(text).toContain(':topic/');
       expect(text).toContain(':group/');
+    });
+  });
+
+  describe('recovery', () => {
+    it('runs in the application subnets with the aggregator secret, the cluster, topic and mapping group', () => {
+      const recovery = functionByEntry(template, /^Recovers the offsets/);
+      const aggregator = functionByEntry(template, /^Aggregates MSK batches/);
+      const variables = (recovery.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const aggregatorVariables = (
+        aggregator.Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+
+      expect(variables).toMatchObject({
+        TOPIC: 'transaction',
+        CONSUMER_GROUP_ID: 'treasury-stream-aggregator',
+        MSK_CLUSTER_ARN: expect.anything(),
+      });
+      expect(variables.DATABASE_SECRET_ARN).toEqual(aggregatorVariables.DATABASE_SECRET_ARN);
+      expect(recovery.Properties.Timeout).toBe(900);
+      expect(JSON.stringify(recovery.Properties.VpcConfig)).toEqual(
+        JSON.stringify(aggregator.Properties.VpcConfig).replace(
+          JSON.stringify((aggregator.Properties.VpcConfig as { SecurityGroupIds: unknown }).SecurityGroupIds),
+          JSON.stringify((recovery.Properties.VpcConfig as { SecurityGroupIds: unknown }).SecurityGroupIds),
+        ),
+      );
+    });
+
+    it('has the least it needs: read the topic with its own group, describe the mapping group, read one secret', () => {
+      const statements = statementsOf(template, /^Recovers the offsets/).map((s) => ({
+        actions: ([] as unknown[]).concat(s.Action).map(String).sort(),
+        resource: JSON.stringify(s.Resource),
+      }));
+      // The ARNs are Fn::Join lists ending in "/<topic or group name>".
+      const on = (name: string) =>
+        statements
+          .filter((s) => s.resource.endsWith(`/${name}"]]}`))
+          .flatMap((s) => s.actions)
+          .sort();
+
+      expect(on('treasury-stream-aggregator-recovery')).toEqual([
+        'kafka-cluster:AlterGroup',
+        'kafka-cluster:DescribeGroup',
+      ]);
+      expect(on('treasury-stream-aggregator')).toEqual(['kafka-cluster:DescribeGroup']);
+      expect(on('transaction')).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
+      const all = statements.flatMap((s) => s.actions).sort();
+      expect(all).toEqual(
+        [
+          'kafka-cluster:AlterGroup',
+          'kafka-cluster:Connect',
+          'kafka-cluster:DescribeGroup',
+          'kafka-cluster:DescribeGroup',
+          'kafka-cluster:DescribeTopic',
+          'kafka-cluster:ReadData',
+          'kafka:GetBootstrapBrokers',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ].sort(),
+      );
+      expect(statements.every((s) => !s.resource.includes('"*"'))).toBe(true);
     });
   });
 
@@ -265,9 +335,9 @@ describe('the default stack', () => {
   describe('functions', () => {
     it('run the newest Node.js on ARM64 in the VPC, with JSON logs kept for 30 days', () => {
       const ours = Object.values(template.findResources('AWS::Lambda::Function') as Resources).filter((f) =>
-        /^(Aggregates|Sends|Applies|Creates)/.test(String(f.Properties.Description)),
+        /^(Aggregates|Sends|Applies|Creates|Recovers)/.test(String(f.Properties.Description)),
       );
-      expect(ours).toHaveLength(4);
+      expect(ours).toHaveLength(5);
       for (const fn of ours) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
