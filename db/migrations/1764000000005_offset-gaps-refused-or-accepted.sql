@@ -13,7 +13,8 @@
 --   * accept_offset_gap records a loss an operator accepts (records the topic no longer holds), with
 --     the time and the reason, and moves the checkpoint past it;
 --   * partition_checkpoints lets the recovery, which logs in as the aggregator, read where each
---     partition stands without reading any table.
+--     partition stands without reading any table;
+--   * offset_gaps and close_filled_offset_gap let it fill a recorded gap from the topic (below).
 
 -- A gap an operator accepted belongs to no batch; each gap says when and why it was recorded.
 ALTER TABLE offset_gap ALTER COLUMN batch_id DROP NOT NULL;
@@ -225,9 +226,66 @@ $$;
 REVOKE ALL ON FUNCTION accept_offset_gap FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION accept_offset_gap TO treasury_aggregator;
 
+-- Filling a recorded gap (a batch the mapping discarded in provisioned mode, while the topic still holds
+-- its offsets): the recovery applies exactly the gap's offsets through apply_batch under an event source
+-- of the gap's own, "<source>#gap-<from>", whose checkpoint (created at the gap's first offset by the
+-- first batch) makes the fill exactly-once and resumable like any partition; the partition's real
+-- checkpoint is past the gap and is not touched. Those batches show that event source in applied_batch.
+CREATE FUNCTION offset_gaps(p_source text, p_topic text)
+RETURNS TABLE (kafka_partition integer, from_offset bigint, to_offset bigint, fill_source text, filled_to bigint)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+  SELECT g.kafka_partition, g.from_offset, g.to_offset, f.source, pc.next_offset
+  FROM offset_gap g
+  CROSS JOIN LATERAL (SELECT g.event_source || '#gap-' || g.from_offset AS source) f
+  LEFT JOIN partition_checkpoint pc
+    ON pc.event_source = f.source AND pc.topic = g.topic AND pc.kafka_partition = g.kafka_partition
+  WHERE g.event_source = p_source AND g.topic = p_topic
+  ORDER BY g.kafka_partition, g.from_offset
+$$;
+REVOKE ALL ON FUNCTION offset_gaps FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION offset_gaps TO treasury_aggregator;
+
+-- Removes a gap whose every offset the fill applied (its own checkpoint is past its last offset).
+-- Returns {"status":"closed"}, or {"status":"open","filledTo":…} and changes nothing.
+CREATE FUNCTION close_filled_offset_gap(p_source text, p_topic text, p_partition integer, p_from bigint)
+RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = public, pg_temp
+AS $$
+DECLARE
+  v_to bigint;
+  v_filled bigint;
+  v_fill_source text := p_source || '#gap-' || p_from;
+BEGIN
+  SELECT to_offset INTO v_to FROM offset_gap
+  WHERE event_source = p_source AND topic = p_topic AND kafka_partition = p_partition AND from_offset = p_from
+  FOR UPDATE;
+  SELECT next_offset INTO v_filled FROM partition_checkpoint
+  WHERE event_source = v_fill_source AND topic = p_topic AND kafka_partition = p_partition
+  FOR UPDATE;
+  IF v_to IS NULL OR v_filled IS NULL OR v_filled <= v_to THEN
+    RETURN jsonb_build_object('status', 'open', 'filledTo', v_filled);
+  END IF;
+  DELETE FROM offset_gap
+  WHERE event_source = p_source AND topic = p_topic AND kafka_partition = p_partition AND from_offset = p_from;
+  DELETE FROM partition_checkpoint
+  WHERE event_source = v_fill_source AND topic = p_topic AND kafka_partition = p_partition;
+  RETURN jsonb_build_object('status', 'closed');
+END;
+$$;
+REVOKE ALL ON FUNCTION close_filled_offset_gap FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION close_filled_offset_gap TO treasury_aggregator;
+
 -- Down Migration
 -- Back to the old behaviour (every gap accepted, 20 parameters), keeping the new apply_batch_positions,
 -- which with p_accept_gaps = true writes what the old one wrote.
+DROP FUNCTION close_filled_offset_gap;
+DROP FUNCTION offset_gaps;
 DROP FUNCTION accept_offset_gap;
 DROP FUNCTION partition_checkpoints;
 DROP FUNCTION apply_batch(text, text[], integer[], bigint[], bigint[], text[], text[], numeric[], integer[],

@@ -37,18 +37,28 @@ export function recoveryGroupId(mappingGroupId: string): string {
   return `${mappingGroupId}-recovery`;
 }
 
-/** What an operator asks the recovery function for: {} recovers; acceptLoss also accepts a loss. */
+/**
+ * What an operator asks the recovery function for: {} recovers; acceptLoss also accepts a loss;
+ * fillGaps fills the gaps recorded in offset_gap from the topic instead.
+ */
 export interface RecoveryRequest {
   readonly acceptLoss?: { readonly reason: string };
+  readonly fillGaps?: true;
 }
 
 /** The request from an invocation's payload, or a ConfigError naming what is wrong with it. */
 export function readRecoveryRequest(payload: unknown): RecoveryRequest {
   if (payload === null || payload === undefined) return {};
   if (typeof payload !== 'object' || Array.isArray(payload)) {
-    throw new ConfigError('the recovery takes {} or {"acceptLoss": {"reason": "..."}}');
+    throw new ConfigError('the recovery takes {}, {"acceptLoss": {"reason": "..."}} or {"fillGaps": true}');
   }
-  const acceptLoss = (payload as { acceptLoss?: unknown }).acceptLoss;
+  const { acceptLoss, fillGaps } = payload as { acceptLoss?: unknown; fillGaps?: unknown };
+  if (fillGaps !== undefined) {
+    if (fillGaps !== true || acceptLoss !== undefined) {
+      throw new ConfigError('fillGaps is true or absent, and goes without acceptLoss: {"fillGaps": true}');
+    }
+    return { fillGaps: true };
+  }
   if (acceptLoss === undefined) return {};
   const reason = (acceptLoss as { reason?: unknown } | null)?.reason;
   if (typeof reason !== 'string' || reason.trim() === '') {

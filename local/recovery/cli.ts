@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { describeFills, fillGaps } from '../../lambda/recovery/fill-gaps.js';
 import { describeRecovery, recoverPartitions } from '../../lambda/recovery/recover.js';
 import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../lambda/shared/event-source-mapping.js';
 import { localClusterArn } from '../esm/local-mapping.js';
@@ -15,6 +16,8 @@ const usage = `npm run recover -- [options]   (KAFKA_BROKERS and DATABASE_URL sa
   --batch-size <n>        records per apply_batch (default 500)
   --accept-loss --reason "..."   also record offsets the topic no longer holds in offset_gap, with the
                           time and this reason, and let their partitions resume past them
+  --fill-gaps             instead, apply the offsets of each gap recorded in offset_gap (a batch the
+                          mapping discarded in provisioned mode) from the topic, and remove the gap
 Prints one line per partition, and one JSON line per batch applied. Exits 0 when every partition is up
 to date, 2 when records are missing and not accepted, 1 on an error.`;
 
@@ -32,6 +35,7 @@ async function main(): Promise<number> {
       'event-source': { type: 'string' },
       'batch-size': { type: 'string' },
       'accept-loss': { type: 'boolean', default: false },
+      'fill-gaps': { type: 'boolean', default: false },
       reason: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -44,6 +48,8 @@ async function main(): Promise<number> {
   if (values['accept-loss'] && !reason)
     throw new Error('--accept-loss needs --reason "why the loss is accepted"');
   if (!values['accept-loss'] && reason) throw new Error('--reason goes with --accept-loss');
+  if (values['accept-loss'] && values['fill-gaps'])
+    throw new Error('--fill-gaps and --accept-loss are two runs');
   const brokers = required('KAFKA_BROKERS', 'set it to the brokers, host:port[,host:port]').split(',');
   const databaseUrl = required('DATABASE_URL', 'set it to the database, postgres://user:password@host/db');
   const kafka = new Kafka({ clientId: 'treasury-stream-recovery', brokers, logLevel: logLevel.NOTHING });
@@ -59,17 +65,22 @@ async function main(): Promise<number> {
     max: 2,
     application_name: 'treasury-stream-recovery',
   });
+  const target = {
+    kafka,
+    pool,
+    eventSource,
+    topic: values.topic ?? 'transaction',
+    groupId: values.group ?? AGGREGATOR_CONSUMER_GROUP_ID,
+    batchSize: Math.floor(numberFlag('batch-size', values['batch-size'], 500, 1, 10_000)),
+    onBatch: (line: unknown) => console.log(JSON.stringify(line)),
+  };
   try {
-    const report = await recoverPartitions({
-      kafka,
-      pool,
-      eventSource,
-      topic: values.topic ?? 'transaction',
-      groupId: values.group ?? AGGREGATOR_CONSUMER_GROUP_ID,
-      batchSize: Math.floor(numberFlag('batch-size', values['batch-size'], 500, 1, 10_000)),
-      acceptLoss: reason ? { reason } : undefined,
-      onBatch: (line) => console.log(JSON.stringify(line)),
-    });
+    if (values['fill-gaps']) {
+      const fills = await fillGaps(target);
+      for (const line of describeFills(target.topic, fills)) console.log(line);
+      return fills.some((fill) => fill.outcome === 'gone') ? 2 : 0;
+    }
+    const report = await recoverPartitions({ ...target, acceptLoss: reason ? { reason } : undefined });
     for (const line of describeRecovery(report)) console.log(line);
     return report.recordsMissing ? 2 : 0;
   } finally {

@@ -33,5 +33,10 @@ describe('the recovery settings', () => {
     expect(() => readRecoveryRequest({ acceptLoss: {} })).toThrow(/acceptLoss needs a reason/);
     expect(() => readRecoveryRequest({ acceptLoss: { reason: '  ' } })).toThrow(/acceptLoss needs a reason/);
     expect(() => readRecoveryRequest('go')).toThrow(/takes \{\}/);
+    expect(readRecoveryRequest({ fillGaps: true })).toEqual({ fillGaps: true });
+    expect(() => readRecoveryRequest({ fillGaps: 'yes' })).toThrow(/fillGaps is true or absent/);
+    expect(() => readRecoveryRequest({ fillGaps: true, acceptLoss: { reason: 'r' } })).toThrow(
+      /without acceptLoss/,
+    );
   });
 });
