@@ -109,12 +109,21 @@ export function calibrate(variant: Variant, events: readonly BenchEvent[], secon
   return Math.max(1, Math.round(seconds / perPass));
 }
 
+/**
+ * BENCH_SIMULATE_WRONG_SUM=1 moves one naive sum by a cent, so that a test can see a wrong sum fail the
+ * benchmark's process (exit code 1) as it would for real (test/bench/exit-code.test.ts).
+ */
+const SIMULATED_ERROR_CENTS = process.env.BENCH_SIMULATE_WRONG_SUM === '1' ? 0.01 : 0;
+
 /** The handler's sums must equal the naive ones (cents against floats of whole units): else the run is void. */
 export function checkAgreement(events: readonly BenchEvent[]): string[] {
   const failures: string[] = [];
   for (const subject of events) {
     const batch = handlerPath(subject.event);
     const naive = naiveAggregate(subject.event);
+    const [firstKey] = naive.keys();
+    if (SIMULATED_ERROR_CENTS !== 0 && firstKey !== undefined)
+      naive.set(firstKey, (naive.get(firstKey) ?? 0) + SIMULATED_ERROR_CENTS);
     const handlerSums = new Map(batch.deltas.map((d) => [totalsKey(d.branch, d.currency), d.sum.toBigInt()]));
     for (const [key, sum] of naive) {
       if (handlerSums.get(key) !== BigInt(Math.round(sum * 100))) {
