@@ -51,7 +51,10 @@ async function main(): Promise<number> {
   if (values['accept-loss'] && values['fill-gaps'])
     throw new Error('--fill-gaps and --accept-loss are two runs');
   const brokers = required('KAFKA_BROKERS', 'set it to the brokers, host:port[,host:port]').split(',');
-  const databaseUrl = required('DATABASE_URL', 'set it to the database, postgres://user:password@host/db');
+  const databaseUrl = required(
+    'DATABASE_URL',
+    'set it to a postgres:// URL of the database (the aggregator login suffices)',
+  );
   const kafka = new Kafka({ clientId: 'treasury-stream-recovery', brokers, logLevel: logLevel.NOTHING });
   let eventSource = values['event-source'];
   if (eventSource === undefined) {
