@@ -140,11 +140,11 @@ export const METRICS = {
     ...appMetric('breachesOpen', AGGREGATOR_METRIC.limitBreachesOpen, 'open breaches'),
     statistic: 'Maximum',
   },
-  offsetGapRecords: appMetric(
-    'offsetGapRecords',
-    AGGREGATOR_METRIC.offsetGapRecords,
-    'records missing (gap)',
-  ),
+  // Maximum, not Sum: a refused batch is retried, and each retry reports the same missing records.
+  offsetGapRecords: {
+    ...appMetric('offsetGapRecords', AGGREGATOR_METRIC.offsetGapRecords, 'records missing before a batch'),
+    statistic: 'Maximum',
+  },
   offsetLag: lambdaMetric('offsetLag', 'OffsetLag', 'Maximum', 'offset lag'),
   invocations: lambdaMetric('invocations', 'Invocations', 'Sum', 'invocations'),
   errors: lambdaMetric('errors', 'Errors', 'Sum', 'errors'),

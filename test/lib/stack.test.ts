@@ -409,7 +409,7 @@ describe('the default stack', () => {
 
       expect(gap).toHaveLength(1);
       const text = JSON.stringify(gap[0]?.Properties);
-      expect(text).toContain('"Stat":"Sum"');
+      expect(text).toContain('"Stat":"Maximum"');
       expect(text).toContain('{"Name":"service","Value":"aggregator"}');
       expect(gap[0]?.Properties).toMatchObject({
         Threshold: 1,
