@@ -5,8 +5,9 @@ import { METRICS } from '../../../lib/observability-metrics.js';
 import { emfCarries } from '../../../local/dashboard/metric-series.js';
 import type { EsmEmulator, RetryInfo } from '../../../local/esm/emulator.js';
 import { FunctionError } from '../../../local/lambda/execution-environment.js';
+import { readFlowTotals, readPositions } from '../../../local/totals.js';
 import { fullyCommitted, produce, testKafka, waitFor } from '../support/kafka.js';
-import { uniqueTopic } from '../support/test-database.js';
+import { createTestDatabase, uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';
 import { type AggregatorUnderTest, emulatorFor, loadAggregator } from './support/in-process.js';
 import { killRecoveryAfter, type RecoveryCliTarget, runRecoveryCli } from './support/recovery-cli.js';
@@ -34,8 +35,8 @@ function deals(count: number) {
   });
 }
 
-async function checkpoints(): Promise<Map<number, number>> {
-  const result = await database.pool.query<{ kafka_partition: number; next_offset: string }>(
+async function checkpoints(pool = database.pool): Promise<Map<number, number>> {
+  const result = await pool.query<{ kafka_partition: number; next_offset: string }>(
     'SELECT kafka_partition, next_offset FROM partition_checkpoint',
   );
   return new Map(result.rows.map((row) => [row.kafka_partition, Number(row.next_offset)]));
@@ -162,5 +163,24 @@ describe('the database restored to an earlier moment while the mapping is ahead'
     }
     const contents = await readTopic(brokers.split(','), topic);
     await expectExactTotals(database.pool, contents.truth, topic, contents.ends);
+
+    // And they equal, exactly, a run of the same topic without the restore: a fresh database, its own
+    // aggregator under the runtime and a mapping of its own group.
+    const uninterrupted = await createTestDatabase(inject('databaseUrl'));
+    const itsAggregator = await loadAggregator(uninterrupted.url);
+    try {
+      const group = `${topic}-uninterrupted`;
+      const itsMapping = emulatorFor(testKafka(brokers), topic, group, itsAggregator.handler);
+      await itsMapping.start();
+      await waitFor(() => fullyCommitted(brokers, topic, group), 90_000, 'the uninterrupted run').finally(
+        () => itsMapping.stop(),
+      );
+      expect(await readPositions(database.pool)).toEqual(await readPositions(uninterrupted.pool));
+      expect(await readFlowTotals(database.pool)).toEqual(await readFlowTotals(uninterrupted.pool));
+      expect(await checkpoints()).toEqual(await checkpoints(uninterrupted.pool));
+    } finally {
+      await itsAggregator.closeConnections();
+      await uninterrupted.drop();
+    }
   });
 });
