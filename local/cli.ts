@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { settleDashboardPort } from './dashboard/port.js';
 import { DEFAULT_DASHBOARD_PORT } from './dashboard/server.js';
 import { numberFlag } from './flags.js';
 import { runPipeline } from './pipeline.js';
@@ -15,7 +16,8 @@ const usage = `npm start -- [options]
                      database always gets them; nothing already set is changed)
   --no-produce       run only the consumer side
   --quiet            print only the summary and the limit breaches as they happen
-  --dashboard-port <n>  port of the local dashboard on 127.0.0.1 (default ${DEFAULT_DASHBOARD_PORT}; 0: any free port)
+  --dashboard-port <n>  port of the local dashboard on 127.0.0.1 (default ${DEFAULT_DASHBOARD_PORT}, or the next free one
+                     when it is in use; 0: any free port)
   --no-dashboard     serve no dashboard
   --in-process       call the handlers in this process (for a debugger) instead of running their bundles
                      under the Lambda Runtime Interface Emulator and aws-lambda-ric
@@ -56,7 +58,14 @@ async function main(): Promise<number> {
     inProcess: values['in-process'],
     dashboardPort: values['no-dashboard']
       ? undefined
-      : Math.floor(numberFlag('dashboard-port', values['dashboard-port'], DEFAULT_DASHBOARD_PORT, 0, 65_535)),
+      : await settleDashboardPort(
+          values['dashboard-port'] === undefined
+            ? undefined
+            : Math.floor(
+                numberFlag('dashboard-port', values['dashboard-port'], DEFAULT_DASHBOARD_PORT, 0, 65_535),
+              ),
+          (line) => console.log(line),
+        ),
     exampleLimits: values['example-limits'],
     amounts: values['heavy-tail'] ? 'heavy-tail' : undefined,
     print: (line) => console.log(line),

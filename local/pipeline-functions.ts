@@ -5,11 +5,14 @@ import type { ProducerSummary } from '../lambda/producer/handler.js';
 import { aggregatorFunction, producerFunction } from '../lib/function-definitions.js';
 import type { FunctionOutputLine } from './lambda/function-output.js';
 import { LocalFunction, type LocalFunctionStats } from './lambda/local-function.js';
+import { MissingPrerequisite } from './prerequisite.js';
 
 /** The two functions of the pipeline, however they run. */
 export interface PipelineFunctions {
   /** How they run: under the Lambda runtime emulator, or called in this process (--in-process). */
   readonly mode: 'runtime' | 'in-process';
+  /** In-process because the Lambda runtime could not be prepared here: what was missing. */
+  readonly runtimeMissing?: string;
   invokeAggregator(event: MSKEvent): Promise<BatchSummary>;
   /** Invoked as the schedule invokes it: the event is a Scheduled Event, or a manual run's settings. */
   invokeProducer(event: unknown): Promise<ProducerSummary>;
@@ -31,6 +34,36 @@ export interface PipelineFunctionSettings {
   readonly amounts?: AmountDistribution;
   readonly onOutput?: (functionName: string, line: FunctionOutputLine) => void;
   readonly log?: (line: string) => void;
+}
+
+/**
+ * The functions under the Lambda runtime, or in this process when `inProcess` asks. A machine that
+ * cannot prepare the runtime (no Go, no compiler, not Linux, no pip for Node.js 24) runs them in this
+ * process too, after one line naming what is missing and its fix: the pipeline still runs, and says so.
+ */
+export async function startPipelineFunctions(
+  settings: PipelineFunctionSettings,
+  inProcess: boolean,
+): Promise<PipelineFunctions> {
+  if (inProcess) return loadInProcessFunctions(settings);
+  try {
+    return await startRuntimeFunctions(settings);
+  } catch (error) {
+    if (!(error instanceof MissingPrerequisite)) throw error;
+    settings.log?.(`the Lambda runtime cannot be prepared here: ${error.message}`);
+    return { ...(await loadInProcessFunctions(settings)), runtimeMissing: error.missing };
+  }
+}
+
+/** The line that says how the functions run, and so what a run is evidence of. */
+export function describeFunctions(functions: PipelineFunctions): string {
+  if (functions.mode === 'runtime') {
+    return 'functions: bundled as CDK bundles them, under the Lambda Runtime Interface Emulator and aws-lambda-ric';
+  }
+  return functions.runtimeMissing === undefined
+    ? 'functions: handlers called in this process (--in-process: nothing crosses the Lambda runtime contract)'
+    : '*** functions: handlers called IN THIS PROCESS, not under the Lambda runtime, which this machine cannot ' +
+        'prepare (see the line above): nothing crosses the Lambda runtime contract ***';
 }
 
 /**

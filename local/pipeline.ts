@@ -12,11 +12,8 @@ import { EsmEmulator, type FaultPoint } from './esm/emulator.js';
 import { eventLinesFromEnv } from './esm/event-lines.js';
 import { localClusterArn } from './esm/local-mapping.js';
 import { emfValue, type FunctionOutputLine } from './lambda/function-output.js';
-import {
-  loadInProcessFunctions,
-  type PipelineFunctions,
-  startRuntimeFunctions,
-} from './pipeline-functions.js';
+import { prepareRuntime } from './lambda/prepare-runtime.js';
+import { describeFunctions, type PipelineFunctions, startPipelineFunctions } from './pipeline-functions.js';
 import { checkRunTotals } from './run-check.js';
 import { openRunLog } from './run-log.js';
 import { scheduledEvent } from './scheduled-event.js';
@@ -65,6 +62,9 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   const { print } = options;
   const runLog = await openRunLog();
   print(`function and library logs: ${runLog.path}`);
+  // The runtime's one-time builds (minutes on a fresh machine) overlap the broker's and database's start;
+  // a failure is met again, and reported, where the functions start.
+  if (!options.inProcess) void prepareRuntime(print).catch(() => undefined);
   // The broker's own log (its bootstrap WARN lines) is nothing a user acts on: it goes to the run log.
   const services = await startLocalServices(
     print,
@@ -106,18 +106,12 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
   };
   let functions: PipelineFunctions;
   try {
-    functions = options.inProcess
-      ? await loadInProcessFunctions(functionSettings)
-      : await startRuntimeFunctions(functionSettings);
+    functions = await startPipelineFunctions(functionSettings, options.inProcess);
   } catch (error) {
     await services.stop();
     throw error;
   }
-  print(
-    functions.mode === 'runtime'
-      ? 'functions: bundled as CDK bundles them, under the Lambda Runtime Interface Emulator and aws-lambda-ric'
-      : 'functions: handlers called in this process (--in-process: nothing crosses the Lambda runtime contract)',
-  );
+  print(describeFunctions(functions));
 
   const kafka = new Kafka({
     clientId: 'esm-emulator',

@@ -1,10 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cacheDir } from './fs/cache-dir.js';
 import type { FunctionOutputLine } from './lambda/function-output.js';
-
-const LOGS_DIR = fileURLToPath(new URL('../.cache/logs/', import.meta.url));
+import { diskFullOr } from './prerequisite.js';
 
 export interface RunLog {
   readonly path: string;
@@ -21,16 +20,34 @@ export interface RunLog {
  * a user acts on and nothing is lost.
  */
 export async function openRunLog(): Promise<RunLog> {
-  await mkdir(LOGS_DIR, { recursive: true });
-  const path = join(LOGS_DIR, `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`);
+  const logsDir = cacheDir('logs');
+  const path = join(logsDir, `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`);
+  // The first line written and awaited here: a full disk is one line before anything starts.
+  try {
+    await mkdir(logsDir, { recursive: true });
+    await appendFile(
+      path,
+      `${JSON.stringify({ source: 'run', kind: 'text', text: `pid ${process.pid}` })}\n`,
+    );
+  } catch (error) {
+    throw diskFullOr(error, logsDir);
+  }
   const stream = createWriteStream(path, { flags: 'a' });
+  // A disk that fills during the run loses the log's rest, said once; it never ends the run.
+  let failed = false;
+  stream.on('error', (error) => {
+    if (!failed) {
+      process.stderr.write(`the run log ${path} stopped: ${(diskFullOr(error, logsDir) as Error).message}\n`);
+    }
+    failed = true;
+  });
   return {
     path,
     write: (source, line) => {
-      stream.write(`${JSON.stringify({ source, ...line })}\n`);
+      if (!failed) stream.write(`${JSON.stringify({ source, ...line })}\n`);
     },
     writeText: (source, text) => {
-      stream.write(`${JSON.stringify({ source, kind: 'text', text })}\n`);
+      if (!failed) stream.write(`${JSON.stringify({ source, kind: 'text', text })}\n`);
     },
     close: () => new Promise<void>((resolve) => stream.end(resolve)),
   };

@@ -2,8 +2,10 @@ import pg from 'pg';
 import { migrate } from '../db/migrate.js';
 import { optionalEnv } from '../lambda/adapters/env.js';
 import { loadExampleLimits } from './example-limits.js';
+import { checkGivenBrokers, checkGivenDatabase, redact } from './given-services.js';
 import { createTopic, waitForProducerIds } from './kafka/admin.js';
 import { startKafkaBroker } from './kafka/broker.js';
+import { kafkaPrerequisites } from './kafka/distribution.js';
 import { startEmbeddedPostgres } from './postgres/embedded.js';
 
 /** The topic; TOPIC overrides it (the integration tests give each test a topic of its own). */
@@ -41,7 +43,13 @@ export async function startLocalServices(
     const givenBrokers = optionalEnv(process.env, 'KAFKA_BROKERS');
     const givenDatabase = optionalEnv(process.env, 'DATABASE_URL');
 
-    const [kafka, database] = await Promise.all([
+    // Checked before anything starts: a missing tool or a wrong setting is one line within seconds.
+    await Promise.all([
+      givenBrokers ? checkGivenBrokers(givenBrokers.split(',').map((b) => b.trim())) : kafkaPrerequisites(),
+      givenDatabase ? checkGivenDatabase(givenDatabase) : undefined,
+    ]);
+    // Settled both, so that one that started is stopped when the other failed.
+    const [kafkaStart, databaseStart] = await Promise.allSettled([
       givenBrokers
         ? Promise.resolve({
             brokers: givenBrokers.split(',').map((b) => b.trim()),
@@ -53,10 +61,12 @@ export async function startLocalServices(
         ? Promise.resolve({ url: givenDatabase, stop: async () => undefined })
         : startEmbeddedPostgres(),
     ]);
-    stops.push(
-      () => kafka.stop(),
-      () => database.stop(),
-    );
+    for (const start of [kafkaStart, databaseStart]) {
+      if (start.status === 'fulfilled') stops.push(() => start.value.stop());
+    }
+    if (kafkaStart.status === 'rejected') throw kafkaStart.reason;
+    if (databaseStart.status === 'rejected') throw databaseStart.reason;
+    const [kafka, database] = [kafkaStart.value, databaseStart.value];
     log(
       givenBrokers
         ? `Kafka: ${givenBrokers} (KAFKA_BROKERS)`
@@ -89,7 +99,4 @@ export async function startLocalServices(
   }
 }
 
-/** A connection URL without its password, for printing. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-}
+export { redact } from './given-services.js';

@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ensureMavenClasspath } from '../maven/classpath.js';
+import { cacheDir } from '../fs/cache-dir.js';
+import { ensureMavenClasspath, type MavenClasspathOptions, mavenPrerequisites } from '../maven/classpath.js';
+import { diskFullOr, MissingPrerequisite } from '../prerequisite.js';
 import { sharedUntilFailure } from '../shared-until-failure.js';
 
 export const KAFKA_VERSION = '3.9.2';
@@ -9,10 +11,15 @@ export const KAFKA_VERSION = '3.9.2';
 const execFileAsync = promisify(execFile);
 const MIN_JAVA_MAJOR = 17;
 const NO_JAVA_HINT =
-  'Install a JDK (e.g. apt-get install openjdk-17-jre-headless) or set KAFKA_BROKERS to use an existing cluster.';
+  'install a JDK (apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17) or set KAFKA_BROKERS to use an existing cluster';
 
 const pomPath = fileURLToPath(new URL('./pom.xml', import.meta.url));
-const cacheDir = fileURLToPath(new URL(`../../.cache/kafka-${KAFKA_VERSION}/`, import.meta.url));
+const distribution = (log?: (line: string) => void): MavenClasspathOptions => ({
+  pomPath,
+  cacheDir: cacheDir(`kafka-${KAFKA_VERSION}`),
+  what: `Kafka ${KAFKA_VERSION}`,
+  log,
+});
 
 /**
  * The directory holding the broker's jars (`java -cp '<dir>/*' kafka.Kafka`), fetched from Maven
@@ -21,25 +28,35 @@ const cacheDir = fileURLToPath(new URL(`../../.cache/kafka-${KAFKA_VERSION}/`, i
  */
 export const ensureKafkaDistribution = sharedUntilFailure(resolveDistribution);
 
+/** Resolves when the broker can run here (Java 17+, and Maven unless Kafka is fetched); else a MissingPrerequisite. */
+export async function kafkaPrerequisites(): Promise<void> {
+  await assertJava();
+  await mavenPrerequisites(distribution());
+}
+
 async function resolveDistribution(log: (line: string) => void): Promise<string> {
   await assertJava();
-  return ensureMavenClasspath({ pomPath, cacheDir, what: `Kafka ${KAFKA_VERSION}`, log });
+  const options = distribution(log);
+  return ensureMavenClasspath(options).catch((error: unknown) => {
+    throw diskFullOr(error, options.cacheDir);
+  });
 }
 
 async function assertJava(): Promise<void> {
   const versionOutput = await javaVersionOutput().catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-      throw new Error(
-        `Java ${MIN_JAVA_MAJOR}+ is required to run the local Kafka broker: \`java\` was not found on PATH. ${NO_JAVA_HINT}`,
-        { cause: error },
+      throw new MissingPrerequisite(
+        `Java ${MIN_JAVA_MAJOR}+ is required to run the local Kafka broker: \`java\` was not found on PATH`,
+        NO_JAVA_HINT,
       );
     }
     throw error;
   });
   const major = javaMajorVersion(versionOutput);
   if (major === undefined || major < MIN_JAVA_MAJOR) {
-    throw new Error(
-      `Java ${MIN_JAVA_MAJOR}+ is required to run the local Kafka broker, but \`java -version\` says: ${versionOutput.trim().split('\n')[0] ?? ''}. ${NO_JAVA_HINT}`,
+    throw new MissingPrerequisite(
+      `Java ${MIN_JAVA_MAJOR}+ is required to run the local Kafka broker, but \`java -version\` says: ${versionOutput.trim().split('\n')[0] ?? ''}`,
+      NO_JAVA_HINT,
     );
   }
 }

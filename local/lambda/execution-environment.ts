@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { LAMBDA_HANDLER } from '../../lib/function-bundling.js';
@@ -9,7 +8,6 @@ import { freePorts } from '../net/free-port.js';
 import { classifyOutputLine, type FunctionOutputLine, lineSplitter } from './function-output.js';
 
 const SUPERVISOR = fileURLToPath(new URL('./supervise.sh', import.meta.url));
-const RUNTIME_CLIENT = createRequire(import.meta.url).resolve('aws-lambda-ric');
 const INVOKE_PATH = '/2015-03-31/functions/function/invocations';
 const STARTUP_TIMEOUT_MS = 15_000;
 const START_ATTEMPTS = 3;
@@ -36,13 +34,15 @@ export class FunctionTimeoutError extends Error {
 export interface RuntimeBinaries {
   readonly emulator: string;
   readonly node: string;
+  /** The runtime interface client's entry point (aws-lambda-ric, built into .cache/). */
+  readonly runtimeClient: string;
 }
 
 export interface ExecutionEnvironmentOptions {
   readonly definition: FunctionDefinition;
   /** The bundle's folder (LAMBDA_TASK_ROOT). */
   readonly taskRoot: string;
-  /** The Runtime Interface Emulator's binary and the Node.js the runtime client runs on. */
+  /** The Runtime Interface Emulator's binary, the Node.js the runtime client runs on, and the client. */
   readonly binaries: RuntimeBinaries;
   /** Local counterparts of what only AWS has: DATABASE_URL for the secret, KAFKA_BROKERS for the cluster. */
   readonly localEnvironment: Readonly<Record<string, string>>;
@@ -187,7 +187,7 @@ export class ExecutionEnvironment {
         `127.0.0.1:${port}`,
         options.binaries.node,
         ...runtimeNodeFlags(definition.memoryMiB),
-        RUNTIME_CLIENT,
+        options.binaries.runtimeClient,
         LAMBDA_HANDLER,
       ],
       {

@@ -1,16 +1,20 @@
-import { ensureFunctionNode, FUNCTION_NODE_VERSION } from './function-node.js';
-import { ensureRuntimeEmulator, RIE_VERSION } from './runtime-emulator.js';
+import { FUNCTION_NODE_VERSION } from './function-node.js';
+import { prepareRuntime } from './prepare-runtime.js';
+import { RUNTIME_CLIENT_VERSION } from './runtime-client.js';
+import { RIE_VERSION } from './runtime-emulator.js';
 
-// `npm run rie:fetch`: build the Runtime Interface Emulator and fetch the functions' Node.js ahead of
-// time (CI does, before the tests).
+// `npm run rie:fetch`: build the Runtime Interface Emulator, fetch the functions' Node.js and build
+// AWS's runtime interface client ahead of time (CI does, before the tests).
 const startedAt = performance.now();
 try {
-  const log = (line: string) => console.log(line);
-  const [emulator, node] = await Promise.all([ensureRuntimeEmulator(log), ensureFunctionNode(log)]);
+  const { emulator, node, runtimeClient } = await prepareRuntime((line) => console.log(line));
   const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
   console.log(`Lambda Runtime Interface Emulator ${RIE_VERSION}: ${emulator}`);
-  console.log(`Node.js for the functions (${FUNCTION_NODE_VERSION} wanted): ${node} (${seconds} s)`);
+  console.log(`Node.js for the functions (${FUNCTION_NODE_VERSION}): ${node}`);
+  console.log(
+    `runtime interface client (aws-lambda-ric ${RUNTIME_CLIENT_VERSION}): ${runtimeClient} (${seconds} s)`,
+  );
 } catch (error) {
-  console.error((error as Error).message);
+  console.error(`error: ${(error as Error).message}`);
   process.exitCode = 1;
 }

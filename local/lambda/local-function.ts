@@ -6,13 +6,12 @@ import {
   FunctionTimeoutError,
   type RuntimeBinaries,
 } from './execution-environment.js';
-import { ensureFunctionNode } from './function-node.js';
 
 // The errorType the emulator answers when the runtime process exited during an invocation.
 const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
 
 import type { FunctionOutputLine } from './function-output.js';
-import { ensureRuntimeEmulator } from './runtime-emulator.js';
+import { prepareRuntime } from './prepare-runtime.js';
 
 export interface LocalFunctionOptions {
   readonly definition: FunctionDefinition;
@@ -56,12 +55,11 @@ export class LocalFunction {
   ) {}
 
   static async create(options: LocalFunctionOptions): Promise<LocalFunction> {
-    const [taskRoot, emulator, node] = await Promise.all([
+    const [taskRoot, binaries] = await Promise.all([
       bundleFunction(options.definition, options.bundleDir),
-      ensureRuntimeEmulator(options.log),
-      ensureFunctionNode(options.log),
+      prepareRuntime(options.log),
     ]);
-    return new LocalFunction(options, taskRoot, { emulator, node });
+    return new LocalFunction(options, taskRoot, binaries);
   }
 
   get name(): string {

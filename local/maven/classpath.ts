@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { MissingPrerequisite } from '../prerequisite.js';
 
 export interface MavenClasspathOptions {
   /** The Maven project whose runtime dependencies make up the classpath. */
@@ -45,7 +46,7 @@ export async function ensureMavenClasspath(options: MavenClasspathOptions): Prom
   if ((await readIfExists(markerPath)) === digest) {
     return libDir;
   }
-  await assertMaven(options.what);
+  await mavenPrerequisites(options);
   options.log?.(`Fetching ${options.what} from Maven Central into ${cacheDir} (once)`);
   await mkdir(cacheDir, { recursive: true });
   await removeAbandonedDownloads(cacheDir);
@@ -99,12 +100,19 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function assertMaven(what: string): Promise<void> {
+/**
+ * Resolves when the classpath is fetched or can be (Maven is on PATH); else a MissingPrerequisite,
+ * so that a run can say so before it starts anything.
+ */
+export async function mavenPrerequisites(options: MavenClasspathOptions): Promise<void> {
+  const markerPath = join(options.cacheDir, options.markerName ?? 'fetched');
+  const digest = await digestOf([options.pomPath, ...(options.inputs ?? [])]);
+  if ((await readIfExists(markerPath)) === digest) return;
   await runMaven(['-v']).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
-      throw new Error(
-        `Maven is required once, to fetch ${what} from Maven Central: \`mvn\` was not found on PATH. Install it (e.g. apt-get install maven).`,
-        { cause: error },
+      throw new MissingPrerequisite(
+        `Maven is required once, to fetch ${options.what} from Maven Central: \`mvn\` was not found on PATH`,
+        'install it (apt-get install maven; macOS: brew install maven)',
       );
     }
     throw error;

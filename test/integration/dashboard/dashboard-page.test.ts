@@ -5,10 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DASHBOARD_ROWS } from '../../../lib/observability-dashboard.js';
 import { runScript, type ScriptRun } from '../../../local/child-process.js';
 import { freePort } from '../../../local/net/free-port.js';
+import { findChromium } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
 
-/** Debian's chromium, which .ci/run installs; CHROMIUM names another. */
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT_DIR = fileURLToPath(new URL('../../../.cache/dashboard/', import.meta.url));
 
 let database: TestDatabase;
@@ -23,6 +22,7 @@ describe("npm start's dashboard in a real browser", () => {
   it('shows every widget with data, live, and the position board equal to currency_position', async () => {
     // Prepare: npm start's program on this test's database and topic on the shared broker (whose data
     // folder it does not know: the broker disk widget then says so), the page on a free port.
+    const { executablePath, args } = await findChromium();
     const port = await freePort();
     const run: Promise<ScriptRun> = runScript(
       'local/cli.ts',
@@ -32,7 +32,12 @@ describe("npm start's dashboard in a real browser", () => {
         timeoutMs: 170_000,
       },
     );
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    const browser = await chromium.launch({ executablePath, args: [...args] }).catch((error: Error) => {
+      throw new Error(
+        `the browser at ${executablePath} did not start (${error.message.split('\n')[0]}): install Debian's ` +
+          'chromium (apt-get install chromium) or set CHROMIUM to a Chrome that runs here',
+      );
+    });
     try {
       const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
       const pageErrors: string[] = [];
