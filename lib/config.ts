@@ -83,6 +83,14 @@ export interface PipelineConfig {
   readonly provisionedPollers?: ProvisionedPollers;
   /** Retries of a failing batch in provisioned mode before it goes to the failure bucket. @default 10 */
   readonly maxRetryAttempts: number;
+  /**
+   * A batch that starts past its partition's checkpoint is applied and the hole recorded in
+   * offset_gap, instead of refused (the partition then waits for the recovery, docs/RUNBOOK.md).
+   * Provisioned mode needs it: its mapping discards a batch after its retries, and refused, every
+   * later batch of the partition would be discarded too. @default false; true in provisioned mode,
+   * where false is refused
+   */
+  readonly acceptOffsetGaps: boolean;
   /** Offset lag (records) above which the lag alarm fires. @default 10000 */
   readonly lagAlarmThreshold: number;
   /** Opt-in: an e-mail address subscribed to the alarm topic. @default none */
@@ -110,6 +118,7 @@ export const DEFAULT_CONFIG: PipelineConfig = {
   aggregatorBatchSize: 500,
   aggregatorBatchingWindowSeconds: 2,
   maxRetryAttempts: 10,
+  acceptOffsetGaps: false,
   lagAlarmThreshold: 10_000,
   logRetentionDays: 30,
 };
@@ -362,6 +371,11 @@ export function readConfig(context: ContextSource): PipelineConfig {
     ),
     provisionedPollers: provisionedPollers(context),
     maxRetryAttempts: integer(context, 'maxRetryAttempts', d.maxRetryAttempts, 0, 10_000),
+    acceptOffsetGaps: boolean(
+      context,
+      'acceptOffsetGaps',
+      context.tryGetContext('minimumPollers') === undefined ? d.acceptOffsetGaps : true,
+    ),
     lagAlarmThreshold: integer(context, 'lagAlarmThreshold', d.lagAlarmThreshold, 1, 1_000_000_000),
     alarmEmail: optionalText(context, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     logRetentionDays: logRetentionDays(context, d.logRetentionDays),
@@ -381,6 +395,14 @@ export function readConfig(context: ContextSource): PipelineConfig {
       `context kafkaRetentionHours (${config.kafkaRetentionHours}) must be at least ${leastRetention}: ` +
         `databaseBackupDays (${config.databaseBackupDays}) plus ${RESTORE_NOTICE_MARGIN_DAYS} days to notice a loss, ` +
         'so that a restore to the oldest backup can replay the deals since (docs/DEPLOY.md "Kafka retention")',
+    );
+  }
+  // After a discarded batch the next one starts past the checkpoint: refused, it is discarded in turn.
+  if (config.provisionedPollers && !config.acceptOffsetGaps) {
+    throw new ConfigurationError(
+      'context acceptOffsetGaps=false cannot go with minimumPollers/maximumPollers: provisioned mode ' +
+        'discards a batch after maxRetryAttempts, and with gaps refused every later batch of the partition ' +
+        'would be discarded too (docs/DEPLOY.md, "Batches that keep failing")',
     );
   }
   // MSK places the same number of brokers in each client subnet, one subnet per zone.

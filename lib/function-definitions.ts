@@ -4,6 +4,7 @@
  * of secrets and the cluster); the local runtime adds their local counterparts (DATABASE_URL,
  * KAFKA_BROKERS). No CDK import here: the local runtime reads it without loading the CDK.
  */
+import { ACCEPT_OFFSET_GAPS_ENV } from '../lambda/aggregator/offset-gap.js';
 import type { AmountDistribution } from '../lambda/domain/generator.js';
 
 export interface FunctionDefinition {
@@ -24,7 +25,12 @@ export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 export const DEFAULT_MEMORY_MIB = 256;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
 
-export function aggregatorFunction(): FunctionDefinition {
+export interface AggregatorSettings {
+  /** Apply a batch over an offset gap (recorded) instead of refusing it. @default false */
+  readonly acceptOffsetGaps?: boolean;
+}
+
+export function aggregatorFunction(settings: AggregatorSettings = {}): FunctionDefinition {
   return {
     name: 'aggregator',
     entry: 'lambda/aggregator/handler.ts',
@@ -34,7 +40,21 @@ export function aggregatorFunction(): FunctionDefinition {
     environment: {
       // One invocation at a time per execution environment: one connection.
       DATABASE_POOL_SIZE: '1',
+      [ACCEPT_OFFSET_GAPS_ENV]: String(settings.acceptOffsetGaps ?? false),
     },
+  };
+}
+
+export function recoveryFunction(): FunctionDefinition {
+  return {
+    name: 'recovery',
+    entry: 'lambda/recovery/handler.ts',
+    description:
+      'Recovers the offsets missing between the checkpoints and the mapping (invoked by an operator)',
+    memoryMiB: 1024,
+    // Lambda's longest: a recovery stopped by it is run again and carries on from its checkpoints.
+    timeoutSeconds: 900,
+    environment: { DATABASE_POOL_SIZE: '1' },
   };
 }
 

@@ -99,6 +99,18 @@ export function alarmSpecs(lagThreshold = DEFAULT_LAG_ALARM_THRESHOLD): readonly
       treatMissingData: 'notBreaching',
     },
     {
+      id: 'OffsetGapAlarm',
+      // Any record missing is an incident: positions are short until the recovery applies it from the
+      // topic (docs/RUNBOOK.md) or an operator accepts its loss. Minute by minute, on the first record.
+      description:
+        'A batch started past its partition checkpoint: records are missing (see the aggregator log "offset gap", docs/RUNBOOK.md)',
+      watches: metric(METRICS.offsetGapRecords),
+      threshold: 1,
+      comparison: 'GreaterThanOrEqualToThreshold',
+      evaluationPeriods: 1,
+      treatMissingData: 'notBreaching',
+    },
+    {
       id: 'ProducerErrorsAlarm',
       description: 'The producer runs are failing: no deals reach the topic',
       watches: metric({

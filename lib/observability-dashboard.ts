@@ -84,9 +84,15 @@ export const DASHBOARD_ROWS: readonly (readonly GraphWidgetSpec[])[] = [
   [
     {
       title: 'Limit breaches: open, began, cleared',
-      width: 24,
+      width: 12,
       yAxis: { min: 0 },
       series: [METRICS.breachesOpen, METRICS.breachesBegun, METRICS.breachesCleared].map(line),
+    },
+    {
+      title: 'Records missing before a batch (offset gaps)',
+      width: 12,
+      yAxis: { min: 0 },
+      series: [line(METRICS.offsetGapRecords)],
     },
   ],
 ];

@@ -19,6 +19,11 @@ export const AGGREGATOR_METRIC = {
   limitBreachesCleared: 'LimitBreachesCleared',
   /** Breaches open after a batch committed: a gauge, read its Maximum. */
   limitBreachesOpen: 'LimitBreachesOpen',
+  /**
+   * Records missing before a batch (its first offset minus its partition's checkpoint), refused or
+   * accepted: emitted as 0 too, so that the alarm on it reads "none", not "no data".
+   */
+  offsetGapRecords: 'OffsetGapRecords',
 } as const;
 
 /** Powertools' service name of each function: the `service` dimension of its EMF metrics. */
@@ -133,6 +138,11 @@ export const METRICS = {
   breachesCleared: appMetric('breachesCleared', AGGREGATOR_METRIC.limitBreachesCleared, 'breaches cleared'),
   breachesOpen: {
     ...appMetric('breachesOpen', AGGREGATOR_METRIC.limitBreachesOpen, 'open breaches'),
+    statistic: 'Maximum',
+  },
+  // Maximum, not Sum: a refused batch is retried, and each retry reports the same missing records.
+  offsetGapRecords: {
+    ...appMetric('offsetGapRecords', AGGREGATOR_METRIC.offsetGapRecords, 'records missing before a batch'),
     statistic: 'Maximum',
   },
   offsetLag: lambdaMetric('offsetLag', 'OffsetLag', 'Maximum', 'offset lag'),

@@ -12,6 +12,7 @@ import { Database } from './constructs/database.js';
 import { Network } from './constructs/network.js';
 import { Observability } from './constructs/observability.js';
 import { Producer } from './constructs/producer.js';
+import { Recovery } from './constructs/recovery.js';
 import { Streaming } from './constructs/streaming.js';
 
 export interface TreasuryStreamStackProps extends StackProps {
@@ -83,7 +84,15 @@ export class TreasuryStreamStack extends Stack {
       batchingWindow: Duration.seconds(config.aggregatorBatchingWindowSeconds),
       provisionedPollers: config.provisionedPollers,
       maxRetryAttempts: config.maxRetryAttempts,
+      acceptOffsetGaps: config.acceptOffsetGaps,
       destroyOnRemoval: config.destroyOnRemoval,
+      logRetentionDays: config.logRetentionDays,
+    });
+    const recovery = new Recovery(this, 'Recovery', {
+      network,
+      streaming,
+      database,
+      consumerGroupId: config.consumerGroupId,
       logRetentionDays: config.logRetentionDays,
     });
     const observability = new Observability(this, 'Observability', {
@@ -121,6 +130,11 @@ export class TreasuryStreamStack extends Stack {
     output('AlarmTopicArn', observability.alarmTopic.topicArn, 'SNS topic the alarms publish to');
     output('Topic', streaming.topic, 'Kafka topic');
     output('ClusterArn', streaming.clusterArn, 'MSK cluster');
+    output(
+      'RecoveryFunctionName',
+      recovery.handler.function.functionName,
+      'Invoke with {} to apply offsets missing behind the mapping (docs/RUNBOOK.md)',
+    );
     if (aggregator.failedBatches) {
       output(
         'FailedBatchesBucket',

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { LimitBreachChange } from '../aggregator/limit-breach.js';
+import type { GapPolicy, OffsetGap } from '../aggregator/offset-gap.js';
 import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.js';
 import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
 
@@ -8,15 +9,26 @@ import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
 const APPLY_BATCH_SQL =
   'SELECT apply_batch($1::text, $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], ' +
   '$8::numeric[], $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bytea[], $14::bytea[], ' +
-  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz, $20::int[]) AS outcome';
+  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz, $20::int[], $21::boolean) AS outcome';
 
 interface ApplyBatchResult {
-  readonly status: 'applied' | 'conflict';
+  readonly status: 'applied' | 'conflict' | 'gap';
   readonly batchId?: number;
   readonly committedAt?: string;
   readonly limitBreaches?: readonly LimitBreachChange[];
   readonly openBreaches?: number;
   readonly checkpoints?: readonly { topic: string; partition: number; nextOffset: number }[];
+  readonly gaps?: readonly { topic: string; partition: number; checkpoint: number; firstOffset: number }[];
+}
+
+function toGaps(gaps: NonNullable<ApplyBatchResult['gaps']>): OffsetGap[] {
+  // bigint columns arrive as JSON numbers; offsets stay below 2^53.
+  return gaps.map((g) => ({
+    topic: g.topic,
+    partition: Number(g.partition),
+    checkpoint: Number(g.checkpoint),
+    firstOffset: Number(g.firstOffset),
+  }));
 }
 
 /**
@@ -39,7 +51,7 @@ function toDate(epochMillis: number | undefined): Date | null {
 }
 
 /** Parameters of apply_batch, in its order. Exported for the write-path benchmark and tests. */
-export function applyBatchParameters(batch: BatchAggregate): unknown[] {
+export function applyBatchParameters(batch: BatchAggregate, gapPolicy: GapPolicy = 'refuse'): unknown[] {
   const { ranges, deltas, rejects } = batch;
   return [
     batch.eventSource,
@@ -62,18 +74,23 @@ export function applyBatchParameters(batch: BatchAggregate): unknown[] {
     toDate(batch.firstRecordTime),
     toDate(batch.lastRecordTime),
     batch.recordTimeHistogram,
+    gapPolicy === 'accept',
   ];
 }
 
 export class PostgresPositionStore implements PositionStore {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** @default 'refuse' */
+    private readonly gapPolicy: GapPolicy = 'refuse',
+  ) {}
 
   async applyBatch(batch: BatchAggregate): Promise<ApplyOutcome> {
     let result: pg.QueryResult<{ outcome: ApplyBatchResult }>;
     try {
       result = await this.pool.query<{ outcome: ApplyBatchResult }>(
         APPLY_BATCH_SQL,
-        applyBatchParameters(batch),
+        applyBatchParameters(batch, this.gapPolicy),
       );
     } catch (error) {
       // One statement, so its transaction is rolled back: nothing of the batch was written.
@@ -87,7 +104,8 @@ export class PostgresPositionStore implements PositionStore {
       outcome.batchId !== undefined &&
       outcome.committedAt !== undefined &&
       outcome.limitBreaches !== undefined &&
-      outcome.openBreaches !== undefined
+      outcome.openBreaches !== undefined &&
+      outcome.gaps !== undefined
     ) {
       return {
         status: 'applied',
@@ -95,8 +113,10 @@ export class PostgresPositionStore implements PositionStore {
         committedAt: new Date(outcome.committedAt),
         limitBreaches: outcome.limitBreaches,
         openBreaches: Number(outcome.openBreaches),
+        gaps: toGaps(outcome.gaps),
       };
     }
+    if (outcome?.status === 'gap' && outcome.gaps) return { status: 'gap', gaps: toGaps(outcome.gaps) };
     if (outcome?.status === 'conflict' && outcome.checkpoints) {
       const checkpoints = new Map(
         outcome.checkpoints.map((c) => [partitionKey(c.topic, c.partition), Number(c.nextOffset)] as const),

@@ -1,4 +1,5 @@
 import type { LimitBreachChange } from './limit-breach.js';
+import type { OffsetGap } from './offset-gap.js';
 import type { BatchReport } from './process-batch.js';
 
 /** One branch × currency of a batch: what its row in transaction_flow holds. */
@@ -31,6 +32,8 @@ export interface BatchSummary {
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the batch; null when nothing was applied. */
   readonly openBreaches: number | null;
+  /** Gaps the batch was applied over (only when gaps are accepted), as plain data. */
+  readonly gaps: readonly OffsetGap[];
 }
 
 export function summarizeBatch(report: BatchReport): BatchSummary {
@@ -50,5 +53,6 @@ export function summarizeBatch(report: BatchReport): BatchSummary {
     })),
     limitBreaches: report.limitBreaches.map((breach) => ({ ...breach })),
     openBreaches: report.openBreaches ?? null,
+    gaps: report.gaps.map((gap) => ({ ...gap })),
   };
 }

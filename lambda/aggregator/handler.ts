@@ -11,10 +11,19 @@ import { createPool, readDatabaseSource } from '../adapters/database.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { type BatchSummary, summarizeBatch } from './batch-summary.js';
 import { breachesThatBegan } from './limit-breach.js';
+import {
+  gapLogFields,
+  missingRecords,
+  OFFSET_GAP_LOG,
+  type OffsetGap,
+  OffsetGapError,
+  readGapPolicy,
+} from './offset-gap.js';
 import { processBatch } from './process-batch.js';
 
 // Configuration is read once per container; a missing setting fails the cold start with its name.
 const databaseSource = readDatabaseSource(process.env);
+const gapPolicy = readGapPolicy(process.env);
 const logger = new Logger({ serviceName: SERVICE_NAME.aggregator });
 const metrics = new Metrics({
   namespace: process.env.METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
@@ -41,6 +50,15 @@ function forgetCredentialsIfRejected(error: unknown): void {
   }
 }
 
+// Emitted on every batch (0 without a gap), so that the alarm on it reads "none" rather than "no data".
+function reportGaps(gaps: readonly OffsetGap[], refused: boolean, batchId?: number): void {
+  metrics.addMetric(AGGREGATOR_METRIC.offsetGapRecords, MetricUnit.Count, missingRecords(gaps));
+  for (const gap of gaps) {
+    if (refused) logger.error(OFFSET_GAP_LOG.refused, { ...gapLogFields(gap) });
+    else logger.warn(OFFSET_GAP_LOG.accepted, { batchId, ...gapLogFields(gap) });
+  }
+}
+
 /**
  * The MSK event source mapping's target. Returns when the batch is committed to the database (the
  * mapping then commits the offsets) with a JSON-safe summary; throws when it is not, so that the
@@ -48,7 +66,8 @@ function forgetCredentialsIfRejected(error: unknown): void {
  */
 export async function handler(event: MSKEvent): Promise<BatchSummary> {
   try {
-    const report = await processBatch(event, new PostgresPositionStore(await connection()));
+    const report = await processBatch(event, new PostgresPositionStore(await connection(), gapPolicy));
+    reportGaps(report.gaps, false, report.batchId);
     metrics.addMetric(AGGREGATOR_METRIC.received, MetricUnit.Count, report.received);
     metrics.addMetric(AGGREGATOR_METRIC.applied, MetricUnit.Count, report.applied);
     metrics.addMetric(AGGREGATOR_METRIC.rejected, MetricUnit.Count, report.rejected);
@@ -81,6 +100,7 @@ export async function handler(event: MSKEvent): Promise<BatchSummary> {
     return summarizeBatch(report);
   } catch (error) {
     forgetCredentialsIfRejected(error);
+    if (error instanceof OffsetGapError) reportGaps(error.gaps, true);
     metrics.addMetric(AGGREGATOR_METRIC.batchesFailed, MetricUnit.Count, 1);
     logger.error('batch not committed; the event source mapping will retry it', error as Error);
     throw error;

@@ -14,6 +14,7 @@ import {
 import type { KafkaRecord } from '../domain/kafka-record.js';
 import type { ValidationRules } from '../domain/transaction.js';
 import type { LimitBreachChange } from './limit-breach.js';
+import { type OffsetGap, OffsetGapError } from './offset-gap.js';
 import type { ApplyOutcome, PositionStore, Refusal } from './position-store.js';
 
 /** What the parts of a refused batch came to, together. */
@@ -32,6 +33,8 @@ export interface IsolationReport {
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the last part; undefined when nothing was applied. */
   readonly openBreaches: number | undefined;
+  /** Gaps a part was applied over (the store accepts gaps). */
+  readonly gaps: readonly OffsetGap[];
   readonly roundTrips: number;
 }
 
@@ -86,6 +89,8 @@ export async function isolateRefusedRecords(
       return 'applied';
     }
     if (outcome.status === 'refused') return outcome;
+    // The refusal came before the checkpoints were looked at, and the batch starts past one.
+    if (outcome.status === 'gap') throw new OffsetGapError(outcome.gaps);
     if (conflictsLeft-- === 0) {
       throw new Error(
         'checkpoints kept moving while a refused batch was applied in parts: another consumer is ' +
@@ -145,6 +150,7 @@ export async function isolateRefusedRecords(
     committedAt: last?.outcome.committedAt,
     limitBreaches: applied.flatMap(({ outcome }) => outcome.limitBreaches),
     openBreaches: last?.outcome.openBreaches,
+    gaps: applied.flatMap(({ outcome }) => outcome.gaps),
     roundTrips,
   };
 }

@@ -1,5 +1,6 @@
 import type { BatchAggregate } from '../domain/aggregate.js';
 import type { LimitBreachChange } from './limit-breach.js';
+import type { OffsetGap } from './offset-gap.js';
 
 /** What became of a batch handed to the store. */
 export type ApplyOutcome =
@@ -11,9 +12,13 @@ export type ApplyOutcome =
       readonly limitBreaches: readonly LimitBreachChange[];
       /** Breaches open once the batch committed. */
       readonly openBreaches: number;
+      /** Gaps the batch was applied over (recorded in offset_gap): only when gaps are accepted. */
+      readonly gaps: readonly OffsetGap[];
     }
   /** A partition's checkpoint is past the batch's first offset: nothing was written. */
   | { readonly status: 'conflict'; readonly checkpoints: ReadonlyMap<string, number> }
+  /** A partition's checkpoint is below the batch's first offset and gaps are refused: nothing was written. */
+  | { readonly status: 'gap'; readonly gaps: readonly OffsetGap[] }
   /**
    * The database refused the batch's data (SQLSTATE class 22, data exception, or 23, integrity
    * constraint violation): nothing was written, and a batch without the records that cause it may pass.

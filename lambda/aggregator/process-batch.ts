@@ -3,6 +3,7 @@ import { aggregateMskEvent, type BatchAggregate, type PositionDelta } from '../d
 import type { ValidationRules } from '../domain/transaction.js';
 import { isolateRefusedRecords } from './isolate-refused-records.js';
 import type { LimitBreachChange } from './limit-breach.js';
+import { type OffsetGap, OffsetGapError } from './offset-gap.js';
 import type { PositionStore } from './position-store.js';
 
 /** What the handler did with one event: returned to the caller (ignored by AWS, shown locally). */
@@ -22,6 +23,8 @@ export interface BatchReport {
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the batch; undefined when nothing was applied. */
   readonly openBreaches: number | undefined;
+  /** Gaps the batch was applied over (the store accepts gaps); a refused gap throws OffsetGapError. */
+  readonly gaps: readonly OffsetGap[];
   /**
    * Round trips to apply_batch: 1 in steady state, 2 when a redelivery overlaps applied offsets, more
    * when the database refused records and the batch was applied in parts.
@@ -34,7 +37,10 @@ export interface BatchReport {
 // same time, which the mapping never does: fail the batch so that it is retried.
 const MAX_ATTEMPTS = 3;
 
-/** Decode, validate, aggregate and apply one MSK event, exactly once per offset. */
+/**
+ * Decode, validate, aggregate and apply one MSK event, exactly once per offset. Throws OffsetGapError,
+ * with nothing written, when a partition's batch starts past its checkpoint and the store refuses gaps.
+ */
 export async function processBatch(
   event: MSKEvent,
   store: PositionStore,
@@ -58,9 +64,11 @@ export async function processBatch(
         committedAt: undefined,
         limitBreaches: [],
         openBreaches: undefined,
+        gaps: [],
       };
     }
     const outcome = await store.applyBatch(batch);
+    if (outcome.status === 'gap') throw new OffsetGapError(outcome.gaps);
     if (outcome.status === 'applied') {
       return {
         ...report,
@@ -68,6 +76,7 @@ export async function processBatch(
         committedAt: outcome.committedAt,
         limitBreaches: outcome.limitBreaches,
         openBreaches: outcome.openBreaches,
+        gaps: outcome.gaps,
       };
     }
     if (outcome.status === 'refused') {
@@ -83,6 +92,7 @@ export async function processBatch(
         committedAt: parts.committedAt,
         limitBreaches: parts.limitBreaches,
         openBreaches: parts.openBreaches,
+        gaps: parts.gaps,
         attempts: attempt + parts.roundTrips,
       };
     }

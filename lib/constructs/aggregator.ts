@@ -33,6 +33,12 @@ export interface AggregatorProps {
   readonly provisionedPollers?: ProvisionedPollers;
   /** Retries before a batch goes to the failure bucket (provisioned mode only). @default 10 */
   readonly maxRetryAttempts?: number;
+  /**
+   * Apply a batch over an offset gap (recorded in offset_gap) instead of refusing it. Provisioned mode
+   * needs it: refused, the batch after a discarded one would be discarded too, and so on.
+   * @default false; true with provisionedPollers
+   */
+  readonly acceptOffsetGaps?: boolean;
   /** Delete the failure bucket and its objects with the stack. @default false */
   readonly destroyOnRemoval?: boolean;
   /** @default 30 */
@@ -76,9 +82,16 @@ export class Aggregator extends Construct {
     super(scope, id);
     const { network, streaming, database } = props;
     const { consumerGroupId } = props;
+    const acceptOffsetGaps = props.acceptOffsetGaps ?? props.provisionedPollers !== undefined;
+    if (props.provisionedPollers && !acceptOffsetGaps) {
+      throw new Error(
+        'acceptOffsetGaps false with provisionedPollers: the mapping discards a batch after its retries, and ' +
+          'with gaps refused every later batch of its partition would be discarded too',
+      );
+    }
 
     this.handler = new PipelineFunction(this, 'Handler', {
-      ...definedFunctionProps(aggregatorFunction(), {
+      ...definedFunctionProps(aggregatorFunction({ acceptOffsetGaps }), {
         DATABASE_SECRET_ARN: database.aggregatorSecret.secretArn,
         METRICS_NAMESPACE: props.metricsNamespace,
         NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,

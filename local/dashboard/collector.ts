@@ -26,6 +26,7 @@ const LOCAL_SOURCE: Partial<Record<string, string>> = {
   breachesBegun: "the aggregator's EMF lines",
   breachesCleared: "the aggregator's EMF lines",
   breachesOpen: "the aggregator's EMF lines",
+  offsetGapRecords: "the aggregator's EMF lines",
   offsetLag: "the local event source mapping's lag (end offsets minus committed)",
   invocations: "START lines of the aggregator's execution environments",
   errors: 'invocations that failed (the mapping retries them)',

@@ -69,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('database roles: each has only what it needs', () => {
-  it('the aggregator role is no superuser and may execute apply_batch and nothing else', async () => {
+  it('the aggregator role is no superuser and may execute apply_batch and the recovery functions, nothing else', async () => {
     // Prepare
     const tables = await relations();
 
@@ -86,7 +86,7 @@ describe('database roles: each has only what it needs', () => {
     );
     const functions = await database.pool.query<{ fn: string }>(
       `SELECT p.proname AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-       WHERE n.nspname = 'public' AND has_function_privilege($1, p.oid, 'EXECUTE')`,
+       WHERE n.nspname = 'public' AND has_function_privilege($1, p.oid, 'EXECUTE') ORDER BY 1`,
       [AGGREGATOR],
     );
     const elsewhere = await database.pool.query(
@@ -111,7 +111,15 @@ describe('database roles: each has only what it needs', () => {
     ]);
     expect(tables.length).toBeGreaterThanOrEqual(9);
     expect(tablePrivileges.rows).toEqual([]);
-    expect(functions.rows).toEqual([{ fn: 'apply_batch' }]);
+    // The recovery (lambda/recovery) logs in as the aggregator: it reads the checkpoints and the gaps,
+    // records an accepted loss and closes a filled gap through these, never a table.
+    expect(functions.rows).toEqual([
+      { fn: 'accept_offset_gap' },
+      { fn: 'apply_batch' },
+      { fn: 'close_filled_offset_gap' },
+      { fn: 'offset_gaps' },
+      { fn: 'partition_checkpoints' },
+    ]);
     expect(elsewhere.rows[0]).toEqual({
       create_in_schema: false,
       connect: true,

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
 import { BUNDLE_FILE } from '../../lib/function-bundling.js';
-import { aggregatorFunction, producerFunction } from '../../lib/function-definitions.js';
+import { aggregatorFunction, producerFunction, recoveryFunction } from '../../lib/function-definitions.js';
 import { bundleFunction } from '../../local/lambda/bundle.js';
 import { synthesize } from './synth.js';
 
@@ -86,6 +86,8 @@ describe('bundling', () => {
         definition: producerFunction({ ratePerSecond: 1, durationSeconds: 1 }),
         description: /^Sends random deals/,
       },
+      // The recovery is npm run recover's code; what runs in AWS is this bundle.
+      { definition: recoveryFunction(), description: /^Recovers the offsets/ },
     ];
     for (const { definition, description } of functions) {
       const local = await bundleFunction(definition, join(outdir, `local-${definition.name}`));

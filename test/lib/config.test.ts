@@ -47,6 +47,16 @@ describe('the deployment configuration', () => {
     );
   });
 
+  it('refuses offset gaps in on-demand mode unless told, accepts them in provisioned mode', () => {
+    const provisioned = { minimumPollers: '1', maximumPollers: '3' };
+    expect(readConfig(context({})).acceptOffsetGaps).toBe(false);
+    expect(readConfig(context({ acceptOffsetGaps: 'true' })).acceptOffsetGaps).toBe(true);
+    expect(readConfig(context(provisioned)).acceptOffsetGaps).toBe(true);
+    expect(() => readConfig(context({ ...provisioned, acceptOffsetGaps: 'false' }))).toThrow(
+      /acceptOffsetGaps=false cannot go with minimumPollers/,
+    );
+  });
+
   it.each([
     [{ brokerCount: '3' }, /brokerCount must be a multiple of 2/],
     [{ brokerCount: 'two' }, /brokerCount must be an integer/],
@@ -69,6 +79,7 @@ describe('the deployment configuration', () => {
       /aggregatorBatchingWindowSeconds must be an integer from 0 to 300/,
     ],
     [{ alarmEmail: 'ops' }, /alarmEmail must be an e-mail address/],
+    [{ acceptOffsetGaps: 'yes' }, /acceptOffsetGaps must be true or false/],
   ])('refuses %j, naming the key', (values, message) => {
     expect(() => readConfig(context(values))).toThrow(message);
   });

@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ACCEPT_OFFSET_GAPS_ENV } from '../../lambda/aggregator/offset-gap.js';
 import { AGGREGATOR_METRIC } from '../../lib/observability-metrics.js';
 import { findCredentialsInTemplate } from '../security/credentials.js';
 import { type Synthesized, synthesize } from './synth.js';
@@ -38,6 +39,17 @@ function functionByEntry(template: Template, description: RegExp): Resources[str
   ];
   if (!fn) throw new Error(`no function described ${description}`);
   return fn;
+}
+
+/** The statements of the policies attached to a function's role (CDK's DefaultPolicy). */
+function statementsOf(template: Template, description: RegExp): { Action: unknown; Resource: unknown }[] {
+  const role = target(functionByEntry(template, description).Properties.Role);
+  return Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+    .filter((p) => (p.Properties.Roles as unknown[]).some((r) => target(r) === role))
+    .flatMap(
+      (p) =>
+        (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+    );
 }
 
 /** The security groups our functions run in: pipeline functions and secret rotations. */
@@ -102,9 +114,11 @@ describe('the default stack', () => {
       const producer = functionIdByEntry(template, /^Sends random deals/);
       expect(sources.has(aggregator)).toBe(true);
       expect(sources.has(migrator)).toBe(true);
+      const recovery = functionIdByEntry(template, /^Recovers the offsets/);
+      expect(sources.has(recovery)).toBe(true);
       expect(sources.has(producer)).toBe(false);
-      // aggregator, migrator and the three secret rotations
-      expect(sources.size).toBe(5);
+      // aggregator, recovery, migrator and the three secret rotations
+      expect(sources.size).toBe(6);
     });
 
     it('is private, in subnets without a route out, encrypted, TLS-only, backed up and kept on delete', () => {
@@ -157,6 +171,8 @@ describe('the default stack', () => {
       expect(variables).toMatchObject({
         DATABASE_POOL_SIZE: '1',
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        // On-demand mode: a batch past its checkpoint is refused, the partition waits for the recovery.
+        [ACCEPT_OFFSET_GAPS_ENV]: 'false',
       });
     });
 
@@ -216,15 +232,72 @@ describe('the default stack', () => {
     });
 
     it('may read the topic and commit the group, on their ARNs', () => {
-      const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources).filter((p) =>
-        JSON.stringify(p.Properties.PolicyDocument).includes('kafka-cluster:ReadData'),
-      );
-      expect(policies).toHaveLength(1);
-      const text = JSON.stringify(policies[0]?.Properties.PolicyDocument);
+      const text = JSON.stringify(statementsOf(template, /^Aggregates MSK batches/));
+      expect(text).toContain('kafka-cluster:ReadData');
       expect(text).toContain('/transaction');
       expect(text).toContain('/TreasuryStream-aggregator');
       expect(text).toContain(':topic/');
       expect(text).toContain(':group/');
+    });
+  });
+
+  describe('recovery', () => {
+    it('runs in the application subnets with the aggregator secret, the cluster, topic and mapping group', () => {
+      const recovery = functionByEntry(template, /^Recovers the offsets/);
+      const aggregator = functionByEntry(template, /^Aggregates MSK batches/);
+      const variables = (recovery.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const aggregatorVariables = (
+        aggregator.Properties.Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+
+      expect(variables).toMatchObject({
+        TOPIC: 'transaction',
+        CONSUMER_GROUP_ID: 'treasury-stream-aggregator',
+        MSK_CLUSTER_ARN: expect.anything(),
+      });
+      expect(variables.DATABASE_SECRET_ARN).toEqual(aggregatorVariables.DATABASE_SECRET_ARN);
+      expect(recovery.Properties.Timeout).toBe(900);
+      expect(JSON.stringify(recovery.Properties.VpcConfig)).toEqual(
+        JSON.stringify(aggregator.Properties.VpcConfig).replace(
+          JSON.stringify((aggregator.Properties.VpcConfig as { SecurityGroupIds: unknown }).SecurityGroupIds),
+          JSON.stringify((recovery.Properties.VpcConfig as { SecurityGroupIds: unknown }).SecurityGroupIds),
+        ),
+      );
+    });
+
+    it('has the least it needs: read the topic with its own group, describe the mapping group, read one secret', () => {
+      const statements = statementsOf(template, /^Recovers the offsets/).map((s) => ({
+        actions: ([] as unknown[]).concat(s.Action).map(String).sort(),
+        resource: JSON.stringify(s.Resource),
+      }));
+      // The ARNs are Fn::Join lists ending in "/<topic or group name>".
+      const on = (name: string) =>
+        statements
+          .filter((s) => s.resource.endsWith(`/${name}"]]}`))
+          .flatMap((s) => s.actions)
+          .sort();
+
+      expect(on('treasury-stream-aggregator-recovery')).toEqual([
+        'kafka-cluster:AlterGroup',
+        'kafka-cluster:DescribeGroup',
+      ]);
+      expect(on('treasury-stream-aggregator')).toEqual(['kafka-cluster:DescribeGroup']);
+      expect(on('transaction')).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
+      const all = statements.flatMap((s) => s.actions).sort();
+      expect(all).toEqual(
+        [
+          'kafka-cluster:AlterGroup',
+          'kafka-cluster:Connect',
+          'kafka-cluster:DescribeGroup',
+          'kafka-cluster:DescribeGroup',
+          'kafka-cluster:DescribeTopic',
+          'kafka-cluster:ReadData',
+          'kafka:GetBootstrapBrokers',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ].sort(),
+      );
+      expect(statements.every((s) => !s.resource.includes('"*"'))).toBe(true);
     });
   });
 
@@ -262,9 +335,9 @@ describe('the default stack', () => {
   describe('functions', () => {
     it('run the newest Node.js on ARM64 in the VPC, with JSON logs kept for 30 days', () => {
       const ours = Object.values(template.findResources('AWS::Lambda::Function') as Resources).filter((f) =>
-        /^(Aggregates|Sends|Applies|Creates)/.test(String(f.Properties.Description)),
+        /^(Aggregates|Sends|Applies|Creates|Recovers)/.test(String(f.Properties.Description)),
       );
-      expect(ours).toHaveLength(4);
+      expect(ours).toHaveLength(5);
       for (const fn of ours) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -325,6 +398,28 @@ describe('the default stack', () => {
         AlarmActions: [{ Ref: topicId }],
       });
       expect(JSON.stringify(dashboard.Properties)).toContain(AGGREGATOR_METRIC.limitBreachesOpen);
+    });
+
+    it('alarms on the first record missing before a batch (offset gap), to the alarm topic, and shows it', () => {
+      const [topicId] = only(template.findResources('AWS::SNS::Topic') as Resources);
+      const gap = Object.values(template.findResources('AWS::CloudWatch::Alarm') as Resources).filter((a) =>
+        JSON.stringify(a.Properties).includes(`"MetricName":"${AGGREGATOR_METRIC.offsetGapRecords}"`),
+      );
+      const [, dashboard] = only(template.findResources('AWS::CloudWatch::Dashboard') as Resources);
+
+      expect(gap).toHaveLength(1);
+      const text = JSON.stringify(gap[0]?.Properties);
+      expect(text).toContain('"Stat":"Maximum"');
+      expect(text).toContain('{"Name":"service","Value":"aggregator"}');
+      expect(gap[0]?.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+        OKActions: [{ Ref: topicId }],
+      });
+      expect(JSON.stringify(dashboard.Properties)).toContain(AGGREGATOR_METRIC.offsetGapRecords);
     });
 
     it('watches the lag of the mapping on the aggregator', () => {
@@ -430,6 +525,11 @@ describe('configuration', () => {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
     });
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+    // The batch after a discarded one starts past its checkpoint: it records the gap and goes on.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Aggregates MSK batches'),
+      Environment: { Variables: Match.objectLike({ [ACCEPT_OFFSET_GAPS_ENV]: 'true' }) },
+    });
   });
 });
 

@@ -25,6 +25,7 @@ describe('summarizeBatch', () => {
       deltas: [{ branch: 'Kazan', currency: 'USD', sum, count: 2 }],
       limitBreaches: BREACHES,
       openBreaches: 3,
+      gaps: [{ topic: 'transaction', partition: 1, checkpoint: 40, firstOffset: 52 }],
     });
 
     expect(JSON.parse(JSON.stringify(summary))).toEqual(summary);
@@ -35,6 +36,7 @@ describe('summarizeBatch', () => {
       positions: [{ branch: 'Kazan', currency: 'USD', sum: '-1234.50', count: 2 }],
       limitBreaches: BREACHES,
       openBreaches: 3,
+      gaps: [{ topic: 'transaction', partition: 1, checkpoint: 40, firstOffset: 52 }],
     });
   });
 
@@ -50,6 +52,7 @@ describe('summarizeBatch', () => {
       deltas: [],
       limitBreaches: [],
       openBreaches: undefined,
+      gaps: [],
     });
 
     expect(JSON.parse(JSON.stringify(summary))).toMatchObject({

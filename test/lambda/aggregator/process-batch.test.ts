@@ -1,5 +1,6 @@
 import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { OffsetGapError } from '../../../lambda/aggregator/offset-gap.js';
 import type { PositionStore } from '../../../lambda/aggregator/position-store.js';
 import { processBatch } from '../../../lambda/aggregator/process-batch.js';
 import { type BatchAggregate, partitionKey } from '../../../lambda/domain/aggregate.js';
@@ -79,6 +80,7 @@ describe('processBatch', () => {
       deltas: store.calls[0]?.deltas,
       limitBreaches: [],
       openBreaches: 0,
+      gaps: [],
       attempts: 1,
     });
     expect(
@@ -138,6 +140,7 @@ describe('processBatch', () => {
       deltas: [],
       limitBreaches: [],
       openBreaches: undefined,
+      gaps: [],
       attempts: 2,
     });
     expect(store.calls).toHaveLength(2);
@@ -278,6 +281,46 @@ describe('processBatch', () => {
       [0, 0, 0],
       [3, 3, 3],
     ]);
+  });
+
+  it('refuses an event that starts past a checkpoint, naming partition, checkpoint and first offset, and writes nothing', async () => {
+    // Prepare: partition 1 applied up to 5, then an event from 9 (offsets 5–8 missing, as after a restore).
+    const deals = generateDeals(60, { seed: 37 });
+    const records = dealRecords(deals);
+    const store = new InMemoryPositionStore();
+    await processBatch(eventOf(slice(records, 0, 5)), store);
+    const before = new Map(store.positions);
+
+    // Act
+    const attempt = processBatch(eventOf(slice(records, 9, 12, [1])), store);
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(OffsetGapError);
+    await expect(attempt).rejects.toMatchObject({
+      name: 'OffsetGapError',
+      gaps: [{ topic: TOPIC, partition: 1, checkpoint: 5, firstOffset: 9 }],
+      message: expect.stringContaining(
+        `partition ${TOPIC}-1: checkpoint 5, batch starts at 9 (4 records missing)`,
+      ),
+    });
+    expect(store.positions).toEqual(before);
+    expect(store.checkpoints.get(`${SOURCE}|${partitionKey(TOPIC, 1)}`)).toBe(5);
+  });
+
+  it('with gaps accepted, applies the event over the gap and names it in the report', async () => {
+    // Prepare
+    const deals = generateDeals(60, { seed: 41 });
+    const records = dealRecords(deals);
+    const store = new InMemoryPositionStore(undefined, 'accept');
+    await processBatch(eventOf(slice(records, 0, 5)), store);
+
+    // Act
+    const report = await processBatch(eventOf(slice(records, 9, 12, [1])), store);
+
+    // Assess
+    expect(report.gaps).toEqual([{ topic: TOPIC, partition: 1, checkpoint: 5, firstOffset: 9 }]);
+    expect(report.applied).toBe(3);
+    expect(store.checkpoints.get(`${SOURCE}|${partitionKey(TOPIC, 1)}`)).toBe(12);
   });
 
   it('passes custom validation rules on to the aggregation', async () => {
