@@ -19,11 +19,17 @@ import { producerEvents, RECORDS_PER_EVENT } from '../handler-throughput/produce
 import { clockTicksPerSecond, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
 import { type Summary, summarize } from '../report/stats.js';
 
-/** An event of the same records at fresh offsets: the checkpoint would skip a repeated one. */
-export function eventAtOffset(base: MSKEvent, firstOffset: number): MSKEvent {
+/**
+ * An event of the same records at fresh offsets, each partition's following on from where it ended
+ * (`next`, by the event's partition key, is advanced): the checkpoint would skip a repeated offset,
+ * and refuses a batch that starts past it.
+ */
+export function eventAtNextOffsets(base: MSKEvent, next: Map<string, number>): MSKEvent {
   const records: MSKEvent['records'] = {};
   for (const [key, list] of Object.entries(base.records)) {
-    records[key] = list.map((record, index) => ({ ...record, offset: firstOffset + index }));
+    const first = next.get(key) ?? 0;
+    records[key] = list.map((record, index) => ({ ...record, offset: first + index }));
+    next.set(key, first + list.length);
   }
   return { ...base, records };
 }
@@ -80,8 +86,9 @@ export async function startBenchDatabase(): Promise<{ server: LocalPostgres; ver
   }
 }
 
-// Offsets are never reused within a process, so that every invocation applies, whichever database.
-let nextOffset = 0;
+// Offsets are never reused within a process, so that every invocation applies, whichever database;
+// the floor writes nothing, so its invocations take none of them (a hole would be refused as a gap).
+const nextOffsets = new Map<string, number>();
 
 /** Invokes the aggregator in one execution environment and reads what each invocation cost. */
 export async function measureRuntimeInvocations(
@@ -106,8 +113,7 @@ export async function measureRuntimeInvocations(
     const base = (producerEvents(1)[0] as { event: MSKEvent }).event;
     const eventBytes = Buffer.byteLength(JSON.stringify(base));
     const invoke = async (): Promise<void> => {
-      const event = eventAtOffset(base, nextOffset);
-      nextOffset += RECORDS_PER_EVENT;
+      const event = eventAtNextOffsets(base, options.floor ? new Map() : nextOffsets);
       const answer = (await fn.invoke(event)) as Partial<BatchSummary> & { records?: number };
       const done = options.floor ? answer.records : answer.batchId === null ? 0 : answer.applied;
       if (done !== RECORDS_PER_EVENT) {
