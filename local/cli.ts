@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { settleDashboardPort } from './dashboard/port.js';
 import { DEFAULT_DASHBOARD_PORT } from './dashboard/server.js';
+import { exitAfterOutput } from './exit-after-output.js';
 import { numberFlag } from './flags.js';
 import { runPipeline } from './pipeline.js';
 
@@ -73,9 +74,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (error: unknown) => {
     console.error(error instanceof Error ? `error: ${error.message}` : error);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );

@@ -5,6 +5,7 @@ import { describeFills, fillGaps } from '../../lambda/recovery/fill-gaps.js';
 import { describeRecovery, recoverPartitions } from '../../lambda/recovery/recover.js';
 import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../lambda/shared/event-source-mapping.js';
 import { localClusterArn } from '../esm/local-mapping.js';
+import { exitAfterOutput } from '../exit-after-output.js';
 import { numberFlag } from '../flags.js';
 
 const usage = `npm run recover -- [options]   (KAFKA_BROKERS and DATABASE_URL say where)
@@ -92,9 +93,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (error: unknown) => {
     console.error(error instanceof Error ? `error: ${error.message}` : error);
-    process.exit(1);
+    exitAfterOutput(1);
   },
 );
