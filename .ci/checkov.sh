@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CI: checkov on the synthesized CloudFormation templates, the default one and one with every opt-in,
 # offline (--skip-download: no external checks, guidelines or platform calls). Each finding is fixed or
-# acknowledged on its resource (Metadata.checkov.skip, written by lib/constructs/checker-findings.ts)
+# acknowledged on its resource (Metadata.checkov.skip, written by lib/constructs/common/checker-findings.ts)
 # with its reason; any other failed check fails this script, and so CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."

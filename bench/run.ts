@@ -11,7 +11,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { KAFKA_VERSION } from '../local/kafka/distribution.js';
+import { KAFKA_VERSION } from '../local/infra/kafka/distribution.js';
 import type { SystemMeasurement } from './e2e/harness.js';
 import { endToEndSection, measureEndToEnd } from './e2e/section.js';
 import { runHandlerSection } from './handler-throughput/section.js';

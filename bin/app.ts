@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { readConfig } from '../lib/config.js';
-import { controlTowerValidator } from '../lib/constructs/checker-findings.js';
+import { readConfig } from '../contracts/settings.js';
+import { controlTowerValidator } from '../lib/constructs/common/checker-findings.js';
 import { TreasuryStreamStack } from '../lib/treasury-stream-stack.js';
 
 const app = new App();

@@ -6,14 +6,14 @@ import {
   minimumKafkaRetentionHours,
   type PipelineConfig,
   stackConsumerGroupId,
-} from './config.js';
-import { Aggregator } from './constructs/aggregator.js';
-import { Database } from './constructs/database.js';
-import { Network } from './constructs/network.js';
-import { Observability } from './constructs/observability.js';
-import { Producer } from './constructs/producer.js';
-import { Recovery } from './constructs/recovery.js';
-import { Streaming } from './constructs/streaming.js';
+} from '../contracts/settings.js';
+import { Aggregator } from './constructs/aggregator/aggregator.js';
+import { Database } from './constructs/database/database.js';
+import { Network } from './constructs/network/network.js';
+import { Observability } from './constructs/observability/observability.js';
+import { Producer } from './constructs/producer/producer.js';
+import { Recovery } from './constructs/recovery/recovery.js';
+import { Streaming } from './constructs/streaming/streaming.js';
 
 export interface TreasuryStreamStackProps extends StackProps {
   /** @default DEFAULT_CONFIG */

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type pg from 'pg';
-import { diffTotals, readFlowTotals, readPositions, type Totals } from '../../local/totals.js';
+import { diffTotals, readFlowTotals, readPositions, type Totals } from '../../local/verify/totals.js';
 import { descendantsOf } from '../proc-stat.js';
 import { forkWorker, nextMessage, stopChild } from './child-processes.js';
 import { BENCH_TOPIC } from './plan.js';

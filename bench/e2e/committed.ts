@@ -1,6 +1,6 @@
 /**
  * What a system has committed, read from its batch table: how many records and when, waiting for a
- * count (the per-batch timings come from local/stats/batch-timings.ts).
+ * count (the per-batch timings come from local/verify/stats/batch-timings.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';

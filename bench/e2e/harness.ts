@@ -3,8 +3,8 @@
  * and latency at fractions of it, each step judged from what the system committed.
  */
 import type pg from 'pg';
-import { readBatchTimings } from '../../local/stats/batch-timings.js';
-import { latencySample } from '../../local/stats/latency.js';
+import { readBatchTimings } from '../../local/verify/stats/batch-timings.js';
+import { latencySample } from '../../local/verify/stats/latency.js';
 import { formatNumber } from '../report/stats.js';
 import { waitForCommitted } from './committed.js';
 import { CpuMeter, type CpuShares, formatCpu, OTHER_WORK } from './cpu-meter.js';

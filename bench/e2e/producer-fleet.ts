@@ -3,7 +3,7 @@
  * generator's deals. Each has a fixed seed, so every system is fed the same sequence of deals.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Totals } from '../../local/totals.js';
+import type { Totals } from '../../local/verify/totals.js';
 import { forkWorker, nextMessage, stopChild } from './child-processes.js';
 import { type ProduceCommand, type ProducerMessage, producerWorkerEnv } from './worker-messages.js';
 

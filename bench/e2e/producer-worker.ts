@@ -5,7 +5,7 @@
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
-import { quietKafkaLogCreator } from '../../local/kafka/broker.js';
+import { quietKafkaLogCreator } from '../../local/infra/kafka/broker.js';
 import { runWorker } from './child-processes.js';
 import { produceRun } from './produce-run.js';
 import { type ProduceCommand, type ProducerMessage, readProducerWorkerEnv } from './worker-messages.js';

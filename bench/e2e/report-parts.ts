@@ -5,7 +5,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { HISTOGRAM_BUCKET_MS } from '../../lambda/domain/batch-aggregate.js';
-import { KAFKA_VERSION } from '../../local/kafka/distribution.js';
+import { KAFKA_VERSION } from '../../local/infra/kafka/distribution.js';
 import { markdownTable } from '../report/markdown.js';
 import { formatNumber } from '../report/stats.js';
 import { formatCpu, OTHER_WORK } from './cpu-meter.js';

@@ -4,7 +4,7 @@
  * consumer catches up. Pure; the report prints its rules from the constants here.
  */
 
-import type { BatchTiming } from '../../local/stats/latency.js';
+import type { BatchTiming } from '../../local/verify/stats/latency.js';
 import { formatNumber } from '../report/stats.js';
 import { WINDOW_MS } from './plan.js';
 

@@ -1,6 +1,6 @@
 /** What the harness measures: a streaming consumer of the topic that writes a row per batch. */
 import type pg from 'pg';
-import type { Totals } from '../../local/totals.js';
+import type { Totals } from '../../local/verify/totals.js';
 
 /** A streaming consumer the harness measures: ours (aggregator-system.ts), or the Spark peer. */
 export interface StreamingSystem {

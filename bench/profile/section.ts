@@ -5,7 +5,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runScript } from '../../local/child-process.js';
+import { runScript } from '../../local/support/child-process.js';
 import { markdownTable } from '../report/markdown.js';
 import type { MeasuredSection, SectionOptions } from '../report/section.js';
 import { formatNumber } from '../report/stats.js';

@@ -6,15 +6,15 @@
  */
 import type { MSKEvent } from 'aws-lambda';
 import pg from 'pg';
-import { migrate } from '../../db/migrate.js';
-import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import {
   aggregatorFunction,
   FUNCTION_NODE_OPTIONS,
   type FunctionDefinition,
-} from '../../lib/function-definitions.js';
-import { LocalFunction } from '../../local/lambda/local-function.js';
-import { type LocalPostgres, startEmbeddedPostgres } from '../../local/postgres/embedded.js';
+} from '../../contracts/functions.js';
+import { migrate } from '../../db/migrate.js';
+import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
+import { type LocalPostgres, startEmbeddedPostgres } from '../../local/infra/postgres/embedded.js';
+import { LocalFunction } from '../../local/lambda-runtime/local-function.js';
 import { producerEvents, RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
 import { clockTicksPerSecond, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
 import { type Summary, summarize } from '../report/stats.js';

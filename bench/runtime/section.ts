@@ -30,7 +30,7 @@ const TARGET_RECORDS_PER_CPU_SECOND = 1_000_000;
 
 /**
  * glibc's malloc kept from giving memory back between invocations (docs/PERFORMANCE-HISTORY.md). Measured as a
- * variant only; adopting it is a change to the function's configuration (lib/function-definitions.ts).
+ * variant only; adopting it is a change to the function's configuration (contracts/functions.ts).
  */
 export const MALLOC_TUNABLES =
   'glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=134217728:glibc.malloc.top_pad=67108864';
@@ -84,7 +84,7 @@ function findings(aggregatorMs: number, floorMs: number, tunedMs: number): strin
 - **With \`GLIBC_TUNABLES\` raising glibc's trim and mmap thresholds** (the "malloc tuned" row), the aggregator
   took ${ms(tunedMs)} against ${ms(aggregatorMs)}. It is an environment variable of the function, so it would apply in
   AWS too, but there on Amazon Linux's glibc for ARM64, which this machine cannot measure: a proposal for
-  the function's configuration (lib/function-definitions.ts), not adopted.
+  the function's configuration (contracts/functions.ts), not adopted.
 - ${
     floorOver
       ? `**So the target is not reachable by changing the handler on this runtime:** a handler that cost nothing would still leave the floor above ${ms(TARGET_MS_PER_EVENT)}.`

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ensureMavenClasspath } from '../../local/maven/classpath.js';
+import { ensureMavenClasspath } from '../../local/infra/maven/classpath.js';
 
 export const SPARK_VERSION = '3.5.7';
 const projectDir = fileURLToPath(new URL('./peer/', import.meta.url));

@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { parseCents } from '../../lambda/domain/money.js';
 import { totalsKey } from '../../lambda/producer/publish.js';
-import type { Totals } from '../../local/totals.js';
+import type { Totals } from '../../local/verify/totals.js';
 
 /**
  * The peer's tables, beside ours in the same database: per batch when it was written and its records'

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type pg from 'pg';
-import { diffTotals, type Totals } from '../../local/totals.js';
+import { diffTotals, type Totals } from '../../local/verify/totals.js';
 import { stopChild } from '../e2e/child-processes.js';
 import { BENCH_TOPIC, WINDOW_MS } from '../e2e/plan.js';
 import type { BenchServices } from '../e2e/services.js';

@@ -8,8 +8,9 @@ import { processBatch } from '../../lambda/aggregator/process-batch.js';
 import { aggregateBatch, type BatchAggregate } from '../../lambda/domain/aggregate.js';
 import { DEFAULT_BRANCHES, DEFAULT_CURRENCIES, TransactionGenerator } from '../../lambda/domain/generator.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
+import { quantile } from '../../local/verify/stats/quantile.js';
 import { BENCH_EPOCH_MS, producerRecords } from '../producer-records.js';
-import { quantile, type Summary, summarize } from '../report/stats.js';
+import { type Summary, summarize } from '../report/stats.js';
 import { difference, type MeteredPool, type PoolCounts } from './metered-pool.js';
 import { TABLES, tableCounts } from './server-counts.js';
 

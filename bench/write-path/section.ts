@@ -7,7 +7,7 @@ import pg from 'pg';
 import { migrate } from '../../db/migrate.js';
 import { PostgresPositionStore } from '../../lambda/adapters/postgres-position-store.js';
 import { DEFAULT_BRANCHES, DEFAULT_CURRENCIES } from '../../lambda/domain/generator.js';
-import { startEmbeddedPostgres } from '../../local/postgres/embedded.js';
+import { startEmbeddedPostgres } from '../../local/infra/postgres/embedded.js';
 import type { ChartPanel } from '../report/chart.js';
 import { markdownTable } from '../report/markdown.js';
 import type { MeasuredSection, SectionOptions, TargetCheck } from '../report/section.js';

@@ -6,7 +6,7 @@ import {
   AGGREGATOR_METRIC,
   DEFAULT_METRICS_NAMESPACE,
   SERVICE_NAME,
-} from '../../lib/observability-metrics.js';
+} from '../../contracts/telemetry/metrics.js';
 import { createPool, readDatabaseSource } from '../adapters/database.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { type BatchSummary, summarizeBatch } from './batch-summary.js';

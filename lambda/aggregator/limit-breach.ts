@@ -1,6 +1,6 @@
 /**
  * Limit breaches as apply_batch reports them (db/migrations/…_apply-batch-records-limit-breaches.sql),
- * (the names of the metrics the aggregator emits for them are in lib/observability-metrics.ts).
+ * (the names of the metrics the aggregator emits for them are in contracts/telemetry/metrics.ts).
  */
 
 /** A position that went past one of its limits (began) or came back within it (cleared) in a batch. */

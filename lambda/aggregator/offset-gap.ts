@@ -1,3 +1,5 @@
+import { ACCEPT_OFFSET_GAPS_ENV } from '../../contracts/functions.js';
+
 /**
  * A batch that starts past its partition's checkpoint: the offsets between never reached the
  * positions. After a database restore (the mapping's committed offsets are ahead of the restored
@@ -21,9 +23,6 @@ export interface OffsetGap {
  * batch after its retries). Set by ACCEPT_OFFSET_GAPS_ENV, from the stack's acceptOffsetGaps.
  */
 export type GapPolicy = 'refuse' | 'accept';
-
-/** The aggregator's environment variable of the gap policy: "true" accepts gaps. */
-export const ACCEPT_OFFSET_GAPS_ENV = 'ACCEPT_OFFSET_GAPS';
 
 /** The aggregator's log line per gap, with the gap's fields and `missingRecords`. */
 export const OFFSET_GAP_LOG = {

@@ -1,3 +1,4 @@
+import type { AmountDistribution } from '../../contracts/producer.js';
 /**
  * The tutorial's random deals, reproducible: the same seed gives the same sequence, so tests and
  * benchmarks can know their ground truth in advance.
@@ -24,9 +25,6 @@ export interface GeneratorOptions {
    */
   readonly amounts?: AmountDistribution;
 }
-
-export type AmountDistribution = 'whole-units' | 'heavy-tail';
-export const AMOUNT_DISTRIBUTIONS: readonly AmountDistribution[] = ['whole-units', 'heavy-tail'];
 
 // Shape 1.5: the factor's mean is 3 and its variance infinite, so a heavy tail with a tame typical
 // deal; capped so that the largest deal stays a plausible one (1,000 × maxAmount).

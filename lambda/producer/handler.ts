@@ -1,13 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Producer } from 'kafkajs';
-import { DEALS_SENT_LOG, SERVICE_NAME } from '../../lib/observability-metrics.js';
+import {
+  AMOUNT_DISTRIBUTIONS,
+  type AmountDistribution,
+  PRODUCER_RUN_SECONDS,
+} from '../../contracts/producer.js';
+import { DEALS_SENT_LOG, SERVICE_NAME } from '../../contracts/telemetry/metrics.js';
 import { ConfigError, integerEnv, numberEnv, optionalEnv } from '../adapters/env.js';
 import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
-import { AMOUNT_DISTRIBUTIONS, type AmountDistribution, TransactionGenerator } from '../domain/generator.js';
+import { TransactionGenerator } from '../domain/generator.js';
 import { CachedConnection } from './cached-connection.js';
 import { CountingPartitioner, type PublishReport, publishAtRate } from './publish.js';
-import { PRODUCER_RUN_SECONDS } from './schedule.js';
 
 const kafkaSource = readKafkaSource(process.env);
 const topic = optionalEnv(process.env, 'TOPIC') ?? 'transaction';

@@ -1,10 +1,10 @@
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
+import { recoveryGroupId } from '../../contracts/event-source-mapping.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { processBatch } from '../aggregator/process-batch.js';
 import { encodeMskEvent } from '../domain/kafka-record.js';
 import type { RecoveryBatchLine } from './recover.js';
-import { recoveryGroupId } from './settings.js';
 import { readRanges } from './topic-range.js';
 
 export interface FillGapsSettings {

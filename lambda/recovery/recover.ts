@@ -1,10 +1,10 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type pg from 'pg';
+import { recoveryGroupId } from '../../contracts/event-source-mapping.js';
 import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { processBatch } from '../aggregator/process-batch.js';
 import { encodeMskEvent } from '../domain/kafka-record.js';
 import { type MissingRange, type PartitionPlan, type PartitionPosition, planPartition } from './plan.js';
-import { recoveryGroupId } from './settings.js';
 import { readRanges } from './topic-range.js';
 
 export interface RecoverySettings {

@@ -1,5 +1,5 @@
+import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../contracts/event-source-mapping.js';
 import { ConfigError, type Env, optionalEnv, requireEnv } from '../adapters/env.js';
-import { AGGREGATOR_CONSUMER_GROUP_ID } from '../shared/event-source-mapping.js';
 
 /** Which mapping's partitions the recovery brings up to date. */
 export interface RecoveryTarget {
@@ -27,14 +27,6 @@ export function readRecoveryTarget(env: Env): RecoveryTarget {
     topic: requireEnv(env, 'TOPIC', 'set it to the topic the mapping reads'),
     groupId: optionalEnv(env, 'CONSUMER_GROUP_ID') ?? AGGREGATOR_CONSUMER_GROUP_ID,
   };
-}
-
-/**
- * The consumer group the recovery reads the topic with: its own, beside the mapping's (whose committed
- * offsets it only reads), so that it never moves them. It commits nothing.
- */
-export function recoveryGroupId(mappingGroupId: string): string {
-  return `${mappingGroupId}-recovery`;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { statfs } from 'node:fs/promises';
 import pg from 'pg';
+import { DASHBOARD_ROWS, type SeriesSpec } from '../../contracts/telemetry/dashboard.js';
+import { METRICS, type MetricSpec } from '../../contracts/telemetry/metrics.js';
 import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
-import { DASHBOARD_ROWS, type SeriesSpec } from '../../lib/observability-dashboard.js';
-import { METRICS, type MetricSpec } from '../../lib/observability-metrics.js';
-import type { InvocationInfo, RetryInfo } from '../esm/emulator.js';
-import type { FunctionOutputLine } from '../lambda/function-output.js';
+import type { InvocationInfo, RetryInfo } from '../esm/event-lines.js';
+import type { FunctionOutputLine } from '../lambda-runtime/function-output.js';
 import { emfCarries, MetricSamples, metricFilterValue } from './metric-series.js';
 import type {
   BatchView,

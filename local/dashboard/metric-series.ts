@@ -1,6 +1,6 @@
-import { quantile } from '../../bench/report/stats.js';
-import { DEALS_SENT_LOG, type MetricSpec, type Statistic } from '../../lib/observability-metrics.js';
-import type { EmfDocument } from '../lambda/function-output.js';
+import { DEALS_SENT_LOG, type MetricSpec, type Statistic } from '../../contracts/telemetry/metrics.js';
+import type { EmfDocument } from '../lambda-runtime/function-output.js';
+import { quantile } from '../verify/stats/quantile.js';
 
 /**
  * Whether an EMF document carries this metric as CloudWatch would index it: the name declared in a

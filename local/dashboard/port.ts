@@ -1,5 +1,5 @@
-import { isPortFree } from '../net/free-port.js';
-import { MissingPrerequisite } from '../prerequisite.js';
+import { isPortFree } from '../infra/net/free-port.js';
+import { MissingPrerequisite } from '../support/prerequisite.js';
 import { DEFAULT_DASHBOARD_PORT } from './server.js';
 
 // Ports tried above a busy default before any free one is taken: a second `npm start` gets 4181.

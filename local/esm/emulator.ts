@@ -1,28 +1,14 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
-import { type EsmEventLine, invocationLine, retryLine } from './event-lines.js';
+import {
+  type EsmEventLine,
+  type InvocationInfo,
+  invocationLine,
+  type RetryInfo,
+  retryLine,
+} from './event-lines.js';
 import { type BatchLimits, type BufferedRecord, PartitionLane } from './partition-lane.js';
-
-/** One invocation, as the emulator reports it. */
-export interface InvocationInfo {
-  readonly topic: string;
-  readonly partition: number;
-  readonly fromOffset: number;
-  readonly toOffset: number;
-  readonly records: number;
-  readonly durationMs: number;
-  readonly result: unknown;
-}
-
-export interface RetryInfo {
-  readonly topic: string;
-  readonly partition: number;
-  readonly fromOffset: number;
-  readonly attempt: number;
-  readonly delayMs: number;
-  readonly error: unknown;
-}
 
 /** Points where fault-injection tests kill the process (see docs/ESM-EMULATOR.md). */
 export type FaultPoint = 'before-invoke' | 'after-invoke-before-commit' | 'after-commit';

@@ -1,4 +1,22 @@
-import type { InvocationInfo, RetryInfo } from './emulator.js';
+/** One invocation, as the emulator reports it. */
+export interface InvocationInfo {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fromOffset: number;
+  readonly toOffset: number;
+  readonly records: number;
+  readonly durationMs: number;
+  readonly result: unknown;
+}
+
+export interface RetryInfo {
+  readonly topic: string;
+  readonly partition: number;
+  readonly fromOffset: number;
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: unknown;
+}
 
 /**
  * The emulator's events as JSON lines on stdout, for a parent process (the soak) to read instead of

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../contracts/event-source-mapping.js';
 import { describeFills, fillGaps } from '../../lambda/recovery/fill-gaps.js';
 import { describeRecovery, recoverPartitions } from '../../lambda/recovery/recover.js';
-import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../lambda/shared/event-source-mapping.js';
 import { localClusterArn } from '../esm/local-mapping.js';
-import { exitAfterOutput } from '../exit-after-output.js';
-import { numberFlag } from '../flags.js';
+import { exitAfterOutput } from '../support/exit-after-output.js';
+import { numberFlag } from '../support/flags.js';
 
 const usage = `npm run recover -- [options]   (KAFKA_BROKERS and DATABASE_URL say where)
   Applies, per partition, the offsets between the database's checkpoint and the mapping's committed

@@ -1,8 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { MSK_MAX_BATCH_SIZE } from '../../lambda/shared/event-source-mapping.js';
-import { numberFlag } from '../flags.js';
+import { MSK_MAX_BATCH_SIZE } from '../../contracts/event-source-mapping.js';
+import { numberFlag } from '../support/flags.js';
 import { runSoak } from './run-soak.js';
 
 const usage = `npm run soak -- [options]

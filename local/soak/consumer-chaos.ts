@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ScriptProcess, spawnScript } from '../child-process.js';
 import type { FaultPoint } from '../esm/emulator.js';
 import { ESM_EVENT_LINES_ENV, parseEventLine } from '../esm/event-lines.js';
-import { PARTITIONS } from '../services.js';
+import { PARTITIONS } from '../infra/services.js';
+import { type ScriptProcess, spawnScript } from '../support/child-process.js';
 
 /** One batch retry a consumer reported (an esm.retry line), stamped when the soak read it. */
 export interface Retry {
@@ -124,7 +124,7 @@ export class ConsumerChaos {
       const plan = this.nextPlan();
       const env: Record<string, string> = { ...this.env, [ESM_EVENT_LINES_ENV]: '1' };
       if (plan.kind === 'fault') env.ESM_FAULT = `${plan.point}:${plan.invocation}`;
-      const child = spawnScript('local/cli.ts', this.args, { env, onLine: (line) => this.read(line) });
+      const child = spawnScript('local/run/cli.ts', this.args, { env, onLine: (line) => this.read(line) });
       this.child = child;
       this.killedAs = undefined;
       this.armedWith = plan.kind;

@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { producerFunction } from '../../contracts/functions.js';
+import { PRODUCER_SCHEDULE_SECONDS } from '../../contracts/producer.js';
 import { migrate } from '../../db/migrate.js';
 import { optionalEnv } from '../../lambda/adapters/env.js';
 import { seededRandom } from '../../lambda/domain/generator.js';
 import type { ProducerSummary } from '../../lambda/producer/handler.js';
-import { PRODUCER_SCHEDULE_SECONDS } from '../../lambda/producer/schedule.js';
-import { producerFunction } from '../../lib/function-definitions.js';
-import { runScript } from '../child-process.js';
-import { createTopic, groupLag, waitForProducerIds } from '../kafka/admin.js';
-import { type KafkaBroker, startKafkaBroker } from '../kafka/broker.js';
-import { LocalFunction } from '../lambda/local-function.js';
-import { type LocalPostgres, startEmbeddedPostgres } from '../postgres/embedded.js';
-import { PARTITIONS } from '../services.js';
-import { readTopicContents } from '../topic-truth.js';
+import { createTopic, groupLag, waitForProducerIds } from '../infra/kafka/admin.js';
+import { type KafkaBroker, startKafkaBroker } from '../infra/kafka/broker.js';
+import { type LocalPostgres, startEmbeddedPostgres } from '../infra/postgres/embedded.js';
+import { PARTITIONS } from '../infra/services.js';
+import { LocalFunction } from '../lambda-runtime/local-function.js';
+import { runScript } from '../support/child-process.js';
+import { readTopicContents } from '../verify/topic-truth.js';
 import { ConsumerChaos, type Retry } from './consumer-chaos.js';
 import { proveSoak, type SoakResult } from './soak-report.js';
 
@@ -157,7 +157,7 @@ export async function runSoak(options: SoakOptions, print: (line: string) => voi
     // The last consumer: waits a second, finds nothing left, checks flow sums against positions, exits 0.
     const lastArgs = consumerArgs(groupId, options);
     lastArgs.splice(2, 0, '--duration', '1');
-    const lastConsumer = await runScript('local/cli.ts', lastArgs, { env: consumerEnv });
+    const lastConsumer = await runScript('local/run/cli.ts', lastArgs, { env: consumerEnv });
 
     const contents = await readTopicContents(kafka, topic);
     const client = new pg.Client({ connectionString: db.url });

@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import { formatCents } from '../../lambda/domain/money.js';
 import type { ProducerSummary } from '../../lambda/producer/handler.js';
-import { readBatchTimings } from '../stats/batch-timings.js';
-import { type LatencySummary, latencySample, summarizeLatency } from '../stats/latency.js';
-import type { TopicContents } from '../topic-truth.js';
-import { diffTotals, producedTotals, readFlowTotals, readPositions } from '../totals.js';
+import { readBatchTimings } from '../verify/stats/batch-timings.js';
+import { type LatencySummary, latencySample, summarizeLatency } from '../verify/stats/latency.js';
+import type { TopicContents } from '../verify/topic-truth.js';
+import { diffTotals, producedTotals, readFlowTotals, readPositions } from '../verify/totals.js';
 import type { Retry } from './consumer-chaos.js';
 
 /** What a soak proved, as it writes it to --result-file (and prints on its `soak result:` line). */
@@ -28,7 +28,7 @@ export interface SoakResult {
   readonly retries: number;
   readonly maxLag: number;
   readonly drainSeconds: number;
-  /** Produce-to-commit latency (local/stats/latency.ts); undefined when no batch had records. */
+  /** Produce-to-commit latency (local/verify/stats/latency.ts); undefined when no batch had records. */
   readonly latencyMs: LatencySummary | undefined;
   /** What did not add up; empty when exact. */
   readonly problems: readonly string[];

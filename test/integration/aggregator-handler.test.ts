@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
-import { readFlowTotals, readPositions } from '../../local/totals.js';
+import { readFlowTotals, readPositions } from '../../local/verify/totals.js';
 import { loadMskEvent } from '../fixtures/load-msk-event.js';
 import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent, resetHandlerTables } from './support/handler-events.js';

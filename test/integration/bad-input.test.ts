@@ -1,6 +1,6 @@
 import { CompressionTypes } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
-import { createTopic } from '../../local/kafka/admin.js';
+import { createTopic } from '../../local/infra/kafka/admin.js';
 import { expectExactTotals } from './faults/support/ground-truth.js';
 import { emulatorFor } from './faults/support/in-process.js';
 import { LiveProducer } from './faults/support/live-producer.js';

@@ -7,7 +7,7 @@ import { oneErrorLine, runCli } from '../local/support/run-cli.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from './support/test-database.js';
 
 // The first-run cases that need the real broker and database: a wrong password on a server that
-// does answer, and a machine that cannot prepare the Lambda runtime (test/local/first-run.test.ts
+// does answer, and a machine that cannot prepare the Lambda runtime (test/local/run/first-run.test.ts
 // has those that fail before anything is reached).
 let database: TestDatabase;
 let emptyCache: string;
@@ -27,7 +27,7 @@ describe('a DATABASE_URL the server answers but refuses', () => {
     const url = new URL(database.url);
     url.password = 'not-the-password';
 
-    const run = await runCli('local/cli.ts', ['--duration', '1', '--no-dashboard'], {
+    const run = await runCli('local/run/cli.ts', ['--duration', '1', '--no-dashboard'], {
       KAFKA_BROKERS: inject('kafkaBrokers'),
       DATABASE_URL: url.toString(),
     });
@@ -45,7 +45,7 @@ describe('a DATABASE_URL the server answers but refuses', () => {
     const url = new URL(database.url);
     url.pathname = '/no_such_database';
 
-    const run = await runCli('local/cli.ts', ['--duration', '1', '--no-dashboard'], {
+    const run = await runCli('local/run/cli.ts', ['--duration', '1', '--no-dashboard'], {
       KAFKA_BROKERS: inject('kafkaBrokers'),
       DATABASE_URL: url.toString(),
     });
@@ -64,7 +64,7 @@ describe('a machine that cannot prepare the Lambda runtime (no Go, nothing built
 
     // Act
     const run = await runCli(
-      'local/cli.ts',
+      'local/run/cli.ts',
       ['--duration', '5', '--window', '0.5', '--group', `${topic}-aggregator`, '--no-dashboard'],
       {
         KAFKA_BROKERS: inject('kafkaBrokers'),

@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
-import { startKafkaBroker } from '../../local/kafka/broker.js';
-import { startEmbeddedPostgres } from '../../local/postgres/embedded.js';
+import { startKafkaBroker } from '../../local/infra/kafka/broker.js';
+import { startEmbeddedPostgres } from '../../local/infra/postgres/embedded.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

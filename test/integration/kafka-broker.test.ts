@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, quietKafkaLogCreator } from '../../local/kafka/admin.js';
-import { type KafkaBroker, startKafkaBroker } from '../../local/kafka/broker.js';
+import { createTopic, quietKafkaLogCreator } from '../../local/infra/kafka/admin.js';
+import { type KafkaBroker, startKafkaBroker } from '../../local/infra/kafka/broker.js';
 
 const TOPIC = 'transaction';
 const BRANCHES = ['branch-001', 'branch-002', 'branch-003', 'branch-004', 'branch-005', 'branch-006'];

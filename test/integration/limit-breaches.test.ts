@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { AGGREGATOR_METRIC } from '../../contracts/telemetry/metrics.js';
 import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
-import { AGGREGATOR_METRIC } from '../../lib/observability-metrics.js';
-import { emfValue } from '../../local/lambda/function-output.js';
+import { emfValue } from '../../local/lambda-runtime/function-output.js';
 import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import {
   type AppliedBatch,

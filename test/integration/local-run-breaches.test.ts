@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runScript } from '../../local/child-process.js';
-import { readWholeTopic } from '../../local/topic-truth.js';
+import { runScript } from '../../local/support/child-process.js';
+import { readWholeTopic } from '../../local/verify/topic-truth.js';
 import {
   type AppliedBatch,
   expectedBreaches,
@@ -40,7 +40,7 @@ describe('a local run with the example limits', () => {
 
     // Act: 20 s at 200 deals/s, heavy-tailed, into a given database that asks for the example limits.
     const run = await runScript(
-      'local/cli.ts',
+      'local/run/cli.ts',
       [
         '--duration',
         '20',

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { aggregatorFunction } from '../../contracts/functions.js';
+import { METRICS } from '../../contracts/telemetry/metrics.js';
 import { OFFSET_GAP_LOG } from '../../lambda/aggregator/offset-gap.js';
-import { aggregatorFunction } from '../../lib/function-definitions.js';
-import { METRICS } from '../../lib/observability-metrics.js';
 import { emfCarries } from '../../local/dashboard/metric-series.js';
-import { FunctionError } from '../../local/lambda/execution-environment.js';
-import type { FunctionOutputLine } from '../../local/lambda/function-output.js';
-import { readFlowTotals, readPositions } from '../../local/totals.js';
+import { FunctionError } from '../../local/lambda-runtime/execution-environment.js';
+import type { FunctionOutputLine } from '../../local/lambda-runtime/function-output.js';
+import { readFlowTotals, readPositions } from '../../local/verify/totals.js';
 import { type AggregatorFixture, useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent, resetHandlerTables } from './support/handler-events.js';
 import { generatedRecords, truthOf } from './support/records.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
-import { readPositions } from '../../local/totals.js';
+import { readPositions } from '../../local/verify/totals.js';
 import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent, resetHandlerTables } from './support/handler-events.js';
 import { generatedRecords, truthOf } from './support/records.js';

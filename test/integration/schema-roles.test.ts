@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../db/migrate.js';
 import { enableLogins, type Login, loginStatement, scramVerifier } from '../../lambda/migrator/roles.js';
-import { type LocalPostgres, startEmbeddedPostgres } from '../../local/postgres/embedded.js';
+import { type LocalPostgres, startEmbeddedPostgres } from '../../local/infra/postgres/embedded.js';
 
 const newPassword = () => randomBytes(24).toString('base64url');
 const CAN_EXECUTE_APPLY_BATCH =

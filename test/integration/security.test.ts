@@ -5,9 +5,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
-import { runScript } from '../../local/child-process.js';
-import { freePort } from '../../local/net/free-port.js';
-import { readPositions } from '../../local/totals.js';
+import { freePort } from '../../local/infra/net/free-port.js';
+import { runScript } from '../../local/support/child-process.js';
+import { readPositions } from '../../local/verify/totals.js';
 import { findCredentialsInLog } from '../security/credentials.js';
 import { type AggregatorUnderTest, loadAggregator } from './faults/support/in-process.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
@@ -375,7 +375,7 @@ describe('no credentials in logs', () => {
     wrong.password = wrongPassword;
 
     // Act
-    const { code, output } = await run(['local/cli.ts', '--no-produce', '--duration', '1'], {
+    const { code, output } = await run(['local/run/cli.ts', '--no-produce', '--duration', '1'], {
       KAFKA_BROKERS: inject('kafkaBrokers'),
       DATABASE_URL: wrong.toString(),
       TOPIC: `security-${randomBytes(4).toString('hex')}`,

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
-import { BUNDLE_FILE } from '../../lib/function-bundling.js';
-import { aggregatorFunction, producerFunction, recoveryFunction } from '../../lib/function-definitions.js';
-import { bundleFunction } from '../../local/lambda/bundle.js';
+import { BUNDLE_FILE } from '../../contracts/bundling.js';
+import { aggregatorFunction, producerFunction, recoveryFunction } from '../../contracts/functions.js';
+import { PROJECT_ROOT } from '../../lib/constructs/common/pipeline-function.js';
+import { bundleFunction } from '../../local/lambda-runtime/bundle.js';
 import { synthesize } from './synth.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;

@@ -8,8 +8,8 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as msk from 'aws-cdk-lib/aws-msk';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { RESTORE_NOTICE_MARGIN_DAYS, readConfig } from '../../lib/config.js';
-import { MSK_KAFKA_VERSIONS } from '../../lib/msk-offerings.js';
+import { MSK_KAFKA_VERSIONS } from '../../contracts/msk-offerings.js';
+import { RESTORE_NOTICE_MARGIN_DAYS, readConfig } from '../../contracts/settings.js';
 import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
 import { CDK_JSON_CONTEXT, synthesize } from './synth.js';
 import {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MSK_EXCLUDED_ZONE_IDS } from '../../lib/msk-offerings.js';
+import { MSK_EXCLUDED_ZONE_IDS } from '../../contracts/msk-offerings.js';
 import { synthesize } from './synth.js';
 
 type Resource = {

@@ -1,6 +1,6 @@
 import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CFN_GUARD_NAMESPACE, controlTowerValidator } from '../../lib/constructs/checker-findings.js';
+import { CFN_GUARD_NAMESPACE, controlTowerValidator } from '../../lib/constructs/common/checker-findings.js';
 import {
   acknowledgmentsIn,
   expectAcknowledgmentsMatchFindings,

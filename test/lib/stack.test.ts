@@ -1,8 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACCEPT_OFFSET_GAPS_ENV } from '../../lambda/aggregator/offset-gap.js';
-import { AGGREGATOR_METRIC } from '../../lib/observability-metrics.js';
+import { ACCEPT_OFFSET_GAPS_ENV } from '../../contracts/functions.js';
+import { AGGREGATOR_METRIC } from '../../contracts/telemetry/metrics.js';
 import { findCredentialsInTemplate } from '../security/credentials.js';
 import { type Synthesized, synthesize } from './synth.js';
 import { type CfnTemplate, findPlaintextPasswords, findWildcardResources } from './template-checks.js';

@@ -5,8 +5,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { expect, vi } from 'vitest';
-import { readConfig } from '../../lib/config.js';
-import { PROJECT_ROOT } from '../../lib/constructs/pipeline-function.js';
+import { readConfig } from '../../contracts/settings.js';
+import { PROJECT_ROOT } from '../../lib/constructs/common/pipeline-function.js';
 import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
 
 /** The feature flags cdk.json gives the CLI, so that tests synthesize what `cdk synth` does. */

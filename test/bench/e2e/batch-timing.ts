@@ -1,4 +1,4 @@
-import type { BatchTiming } from '../../../local/stats/latency.js';
+import type { BatchTiming } from '../../../local/verify/stats/latency.js';
 
 /** A batch row as a consumer writes it: its record count is its histogram's sum. */
 export function batch(committedAt: number, firstRecordTime: number, histogram: number[]): BatchTiming {

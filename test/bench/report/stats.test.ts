@@ -6,7 +6,6 @@ import {
   formatNumber,
   formatSummary,
   meets,
-  quantile,
   summarize,
 } from '../../../bench/report/stats.js';
 
@@ -37,19 +36,6 @@ describe('summarize', () => {
     expect(() => summarize([])).toThrow('no samples');
     expect(() => summarize([1, Number.NaN])).toThrow('finite');
     expect(() => summarize([1, Number.POSITIVE_INFINITY])).toThrow('finite');
-  });
-});
-
-describe('quantile', () => {
-  it('returns the extremes at 0 and 1 and refuses anything outside', () => {
-    // Prepare
-    const sorted = [1, 2, 3, 10];
-
-    // Act and assess
-    expect(quantile(sorted, 0)).toBe(1);
-    expect(quantile(sorted, 1)).toBe(10);
-    expect(quantile(sorted, 0.99)).toBeCloseTo(9.79, 10);
-    expect(() => quantile(sorted, 1.5)).toThrow('outside');
   });
 });
 

@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DASHBOARD_ROWS } from '../../../lib/observability-dashboard.js';
-import { runScript, type ScriptRun } from '../../../local/child-process.js';
-import { freePort } from '../../../local/net/free-port.js';
+import { DASHBOARD_ROWS } from '../../../contracts/telemetry/dashboard.js';
+import { freePort } from '../../../local/infra/net/free-port.js';
+import { runScript, type ScriptRun } from '../../../local/support/child-process.js';
 import { findChromium } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
 
@@ -25,7 +25,7 @@ describe("npm start's dashboard in a real browser", () => {
     const { executablePath, args } = await findChromium();
     const port = await freePort();
     const run: Promise<ScriptRun> = runScript(
-      'local/cli.ts',
+      'local/run/cli.ts',
       ['--duration', '12', '--rate', '50', '--quiet', '--dashboard-port', String(port)],
       {
         env: { DATABASE_URL: database.url, KAFKA_BROKERS: inject('kafkaBrokers'), TOPIC: uniqueTopic() },

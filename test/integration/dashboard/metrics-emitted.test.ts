@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { producerFunction } from '../../../lib/function-definitions.js';
-import { referencedMetrics } from '../../../lib/observability-alarms.js';
+import { producerFunction } from '../../../contracts/functions.js';
+import { referencedMetrics } from '../../../contracts/telemetry/alarms.js';
 import { emfCarries, metricFilterValue } from '../../../local/dashboard/metric-series.js';
-import { createTopic } from '../../../local/kafka/broker.js';
+import { createTopic } from '../../../local/infra/kafka/broker.js';
 import { loadAggregator } from '../support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent } from '../support/handler-events.js';
 import { createTestDatabase } from '../support/test-database.js';

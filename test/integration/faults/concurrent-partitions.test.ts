@@ -1,6 +1,6 @@
 import { CompressionTypes, type Message } from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
-import { createTopic } from '../../../local/kafka/admin.js';
+import { createTopic } from '../../../local/infra/kafka/admin.js';
 import { useAggregatorOnTestDatabase } from '../support/aggregator.js';
 import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
 import type { Truth } from '../support/records.js';

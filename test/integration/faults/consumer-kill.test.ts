@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FaultPoint } from '../../../local/esm/emulator.js';
-import { createTopic } from '../../../local/kafka/admin.js';
+import { createTopic } from '../../../local/infra/kafka/admin.js';
 import { testKafka, waitFor } from '../support/kafka.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';
 import { ConsumerProcess } from './support/consumer-process.js';

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { METRICS } from '../../../contracts/telemetry/metrics.js';
 import { OFFSET_GAP_LOG } from '../../../lambda/aggregator/offset-gap.js';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
-import { METRICS } from '../../../lib/observability-metrics.js';
 import { emfCarries } from '../../../local/dashboard/metric-series.js';
-import type { EsmEmulator, RetryInfo } from '../../../local/esm/emulator.js';
-import { FunctionError } from '../../../local/lambda/execution-environment.js';
-import { readFlowTotals, readPositions } from '../../../local/totals.js';
+import type { EsmEmulator } from '../../../local/esm/emulator.js';
+import type { RetryInfo } from '../../../local/esm/event-lines.js';
+import { FunctionError } from '../../../local/lambda-runtime/execution-environment.js';
+import { readFlowTotals, readPositions } from '../../../local/verify/totals.js';
 import { fullyCommitted, produce, testKafka, waitFor } from '../support/kafka.js';
 import { createTestDatabase, uniqueTopic } from '../support/test-database.js';
 import { expectExactTotals, readTopic } from './support/ground-truth.js';

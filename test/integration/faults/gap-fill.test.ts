@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { aggregatorFunction } from '../../../contracts/functions.js';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
 import { encodeMskEvent, type KafkaRecordSource } from '../../../lambda/domain/kafka-record.js';
-import { aggregatorFunction } from '../../../lib/function-definitions.js';
 import { localClusterArn } from '../../../local/esm/local-mapping.js';
-import { readWholeTopic } from '../../../local/topic-truth.js';
-import { readPositions } from '../../../local/totals.js';
+import { readWholeTopic } from '../../../local/verify/topic-truth.js';
+import { readPositions } from '../../../local/verify/totals.js';
 import { type AggregatorUnderTest, loadAggregator } from '../support/aggregator.js';
 import { produce, testKafka } from '../support/kafka.js';
 import { addToTruth, type Truth } from '../support/records.js';

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { EsmEmulator } from '../../../local/esm/emulator.js';
-import { createTopic } from '../../../local/kafka/admin.js';
+import { createTopic } from '../../../local/infra/kafka/admin.js';
 import { useAggregatorOnTestDatabase } from '../support/aggregator.js';
 import { fullyCommitted, testKafka, waitFor } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';

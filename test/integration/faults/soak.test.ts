@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runScript } from '../../../local/child-process.js';
 import type { SoakResult } from '../../../local/soak/soak-report.js';
+import { runScript } from '../../../local/support/child-process.js';
 import { uniqueTopic } from '../support/test-database.js';
 import { faultSeed } from './support/seeded-random.js';
 

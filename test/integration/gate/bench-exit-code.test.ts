@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runScript } from '../../../local/child-process.js';
+import { runScript } from '../../../local/support/child-process.js';
 
 describe('the CI gate: npm run bench exit code', () => {
   it('exits 1 on a wrong sum, in a run that starts its own PostgreSQL', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
-import { exitWithin, spawnScript } from '../../../local/child-process.js';
+import { exitWithin, spawnScript } from '../../../local/support/child-process.js';
 import { testKafka } from '../support/kafka.js';
 
 describe('the CI gate: npm start exit code', () => {
@@ -11,7 +11,7 @@ describe('the CI gate: npm start exit code', () => {
     let injected: Promise<void> | undefined;
     let brokers: string | undefined;
     const run = spawnScript(
-      'local/cli.ts',
+      'local/run/cli.ts',
       ['--duration', '6', '--quiet', '--no-dashboard', '--window', '0.5'],
       {
         env: { KAFKA_BROKERS: '', DATABASE_URL: '', TOPIC: '' },

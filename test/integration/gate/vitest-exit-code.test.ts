@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../../local/child-process.js';
+import { REPO_ROOT } from '../../../local/support/child-process.js';
 
 interface VitestRun {
   readonly code: number | null;

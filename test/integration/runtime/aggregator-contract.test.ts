@@ -1,11 +1,11 @@
 import { describe, expect, inject, it } from 'vitest';
+import type { FunctionDefinition } from '../../../contracts/functions.js';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
-import type { FunctionDefinition } from '../../../lib/function-definitions.js';
-import type { RetryInfo } from '../../../local/esm/emulator.js';
+import type { RetryInfo } from '../../../local/esm/event-lines.js';
 import { localClusterArn } from '../../../local/esm/local-mapping.js';
-import { FunctionError, FunctionTimeoutError } from '../../../local/lambda/execution-environment.js';
-import { emfValue } from '../../../local/lambda/function-output.js';
-import { readFlowTotals } from '../../../local/totals.js';
+import { FunctionError, FunctionTimeoutError } from '../../../local/lambda-runtime/execution-environment.js';
+import { emfValue } from '../../../local/lambda-runtime/function-output.js';
+import { readFlowTotals } from '../../../local/verify/totals.js';
 import { loadMskEvent } from '../../fixtures/load-msk-event.js';
 import { emulatorFor } from '../faults/support/in-process.js';
 import {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { producerFunction } from '../../../contracts/functions.js';
 import type { ProducerSummary } from '../../../lambda/producer/handler.js';
-import { producerFunction } from '../../../lib/function-definitions.js';
-import { createTopic } from '../../../local/kafka/admin.js';
-import { FunctionError } from '../../../local/lambda/execution-environment.js';
-import { scheduledEvent } from '../../../local/scheduled-event.js';
-import { readTopicContents } from '../../../local/topic-truth.js';
-import { producedTotals } from '../../../local/totals.js';
+import { createTopic } from '../../../local/infra/kafka/admin.js';
+import { FunctionError } from '../../../local/lambda-runtime/execution-environment.js';
+import { scheduledEvent } from '../../../local/run/scheduled-event.js';
+import { readTopicContents } from '../../../local/verify/topic-truth.js';
+import { producedTotals } from '../../../local/verify/totals.js';
 import { testKafka } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';
 import { startTestFunction, type TestFunction } from '../support/test-function.js';

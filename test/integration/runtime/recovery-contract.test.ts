@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { recoveryFunction } from '../../../contracts/functions.js';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
 import type { RecoveryReport } from '../../../lambda/recovery/recover.js';
-import { recoveryFunction } from '../../../lib/function-definitions.js';
 import { localClusterArn } from '../../../local/esm/local-mapping.js';
-import { FunctionError } from '../../../local/lambda/execution-environment.js';
-import { readFlowTotals, readPositions } from '../../../local/totals.js';
+import { FunctionError } from '../../../local/lambda-runtime/execution-environment.js';
+import { readFlowTotals, readPositions } from '../../../local/verify/totals.js';
 import { produce, testKafka, topicEnds } from '../support/kafka.js';
 import { addToTruth, type Truth } from '../support/records.js';
 import { createTestDatabase, type TestDatabase, uniqueTopic } from '../support/test-database.js';

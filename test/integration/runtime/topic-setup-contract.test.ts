@@ -1,9 +1,9 @@
 import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { ConfigResourceTypes, ConfigSource } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { durabilitySettings } from '../../../lambda/topic-setup/plan.js';
-import { topicSetupFunction } from '../../../lib/function-definitions.js';
-import { FunctionError } from '../../../local/lambda/execution-environment.js';
+import { topicSetupFunction } from '../../../contracts/functions.js';
+import { durabilitySettings } from '../../../contracts/topic.js';
+import { FunctionError } from '../../../local/lambda-runtime/execution-environment.js';
 import { testKafka } from '../support/kafka.js';
 import { uniqueTopic } from '../support/test-database.js';
 import { startTestFunction, type TestFunction } from '../support/test-function.js';

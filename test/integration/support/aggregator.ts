@@ -1,9 +1,9 @@
 import type { MSKEvent } from 'aws-lambda';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { aggregatorFunction, type FunctionDefinition } from '../../../contracts/functions.js';
 import type { BatchSummary } from '../../../lambda/aggregator/batch-summary.js';
-import { aggregatorFunction, type FunctionDefinition } from '../../../lib/function-definitions.js';
-import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
-import type { LocalFunction } from '../../../local/lambda/local-function.js';
+import type { FunctionOutputLine } from '../../../local/lambda-runtime/function-output.js';
+import type { LocalFunction } from '../../../local/lambda-runtime/local-function.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { startTestFunction } from './test-function.js';
 

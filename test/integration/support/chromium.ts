@@ -3,9 +3,9 @@ import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cacheDir } from '../../../local/fs/cache-dir.js';
-import { pathExists } from '../../../local/fs/path-exists.js';
-import { firstLine, MissingPrerequisite } from '../../../local/prerequisite.js';
+import { cacheDir } from '../../../local/support/fs/cache-dir.js';
+import { pathExists } from '../../../local/support/fs/path-exists.js';
+import { firstLine, MissingPrerequisite } from '../../../local/support/prerequisite.js';
 
 export interface Chromium {
   readonly executablePath: string;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
-import { createTopic, groupLag } from '../../../local/kafka/admin.js';
+import { createTopic, groupLag } from '../../../local/infra/kafka/admin.js';
 
 export function testKafka(brokers: string): Kafka {
   return new Kafka({ clientId: 'integration-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });

@@ -1,7 +1,7 @@
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
 import type { KafkaRecordSource } from '../../../lambda/domain/kafka-record.js';
 import { totalsKey } from '../../../lambda/producer/publish.js';
-import type { Totals } from '../../../local/totals.js';
+import type { Totals } from '../../../local/verify/totals.js';
 
 /** Expected sum (cents, bigint) and count per "branch|currency", computed without the code under test. */
 export type Truth = Totals;

@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { freePort } from '../../../local/net/free-port.js';
+import { freePort } from '../../../local/infra/net/free-port.js';
 
 /**
  * A TCP port in front of a real server that a test switches: 'refuse' (nothing listens: connections

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { FunctionOutputLine } from '../../../local/lambda/function-output.js';
-import { LocalFunction, type LocalFunctionOptions } from '../../../local/lambda/local-function.js';
+import type { FunctionOutputLine } from '../../../local/lambda-runtime/function-output.js';
+import { LocalFunction, type LocalFunctionOptions } from '../../../local/lambda-runtime/local-function.js';
 
 /** A function a test runs as Lambda runs it, with everything its environments printed. */
 export interface TestFunction {

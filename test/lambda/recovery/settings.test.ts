@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../../contracts/event-source-mapping.js';
 import { readRecoveryRequest, readRecoveryTarget } from '../../../lambda/recovery/settings.js';
-import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../../lambda/shared/event-source-mapping.js';
 
 describe('the recovery settings', () => {
   it('takes the cluster ARN as the event source, the default group, and the topic', () => {

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { pathExists } from '../../../local/fs/path-exists.js';
+import { pathExists } from '../../../local/support/fs/path-exists.js';
 
 /**
  * This process's PATH as a machine without `tools` has it: each folder that holds one of them is

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { REPO_ROOT } from '../../../local/child-process.js';
+import { REPO_ROOT } from '../../../local/support/child-process.js';
 
 export interface CliRun {
   readonly code: number | null;

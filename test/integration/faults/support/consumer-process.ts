@@ -3,16 +3,16 @@ import {
   type ScriptProcess,
   type ScriptRun,
   spawnScript,
-} from '../../../../local/child-process.js';
+} from '../../../../local/support/child-process.js';
 
 export type ConsumerExit = ScriptRun;
 
-/** `npm start -- --no-produce …` (local/cli.ts) as a process of its own, which a test may SIGKILL. */
+/** `npm start -- --no-produce …` (local/run/cli.ts) as a process of its own, which a test may SIGKILL. */
 export class ConsumerProcess {
   private readonly child: ScriptProcess;
 
   constructor(args: readonly string[], env: Readonly<Record<string, string>>) {
-    this.child = spawnScript('local/cli.ts', args, { env });
+    this.child = spawnScript('local/run/cli.ts', args, { env });
   }
 
   get exited(): Promise<ConsumerExit> {

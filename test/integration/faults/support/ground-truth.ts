@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { expect } from 'vitest';
-import { readTopicContents, type TopicContents } from '../../../../local/topic-truth.js';
-import { readFlowTotals, readPositions } from '../../../../local/totals.js';
+import { readTopicContents, type TopicContents } from '../../../../local/verify/topic-truth.js';
+import { readFlowTotals, readPositions } from '../../../../local/verify/totals.js';
 import { testKafka } from '../../support/kafka.js';
 import type { Truth } from '../../support/records.js';
 

@@ -1,7 +1,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { MAX_EVENT_BYTES } from '../../../../lambda/shared/event-source-mapping.js';
+import { MAX_EVENT_BYTES } from '../../../../contracts/event-source-mapping.js';
 import { EsmEmulator, type EsmEmulatorOptions } from '../../../../local/esm/emulator.js';
 import { localClusterArn } from '../../../../local/esm/local-mapping.js';
 

@@ -1,5 +1,5 @@
-import { runScript, type ScriptRun, spawnScript } from '../../../../local/child-process.js';
 import { localClusterArn } from '../../../../local/esm/local-mapping.js';
+import { runScript, type ScriptRun, spawnScript } from '../../../../local/support/child-process.js';
 
 export interface RecoveryCliTarget {
   readonly brokers: string;

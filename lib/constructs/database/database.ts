@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as sam from 'aws-cdk-lib/aws-sam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
+import { functionLogGroup } from '../common/function-log-group.js';
+import { PipelineFunction, PROJECT_ROOT } from '../common/pipeline-function.js';
+import { acknowledgeProviderFindings } from '../common/provider-findings.js';
+import type { Network } from '../network/network.js';
+import { acknowledgeDatabaseFindings } from './database-findings.js';
+
+/** The database the pipeline writes, as the local runtime names it. */
+export const DATABASE_NAME = 'treasury';
+/** Lambda's Node.js runtimes ship the Amazon RDS certificate authorities in this bundle. */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+const MIGRATIONS_DIR = join(PROJECT_ROOT, 'db', 'migrations');
+const ROTATION_PERIOD = Duration.days(30);
+const POSTGRES_PORT = 5432;
+/** What generated and rotated passwords leave out: characters that need quoting in a URL or a shell. */
+const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
+
+export interface DatabaseProps {
+  readonly network: Network;
+  /** RDS class without `db.`. @default t4g.micro */
+  readonly instanceType?: string;
+  /** @default 20 */
+  readonly storageGiB?: number;
+  /** @default false */
+  readonly multiAz?: boolean;
+  /** @default 7 */
+  readonly backupDays?: number;
+  /** Delete without a final snapshot and without deletion protection. @default false */
+  readonly destroyOnRemoval?: boolean;
+  /** IPv4 CIDRs of SQL clients let in on 5432. @default none: closed */
+  readonly sqlClientCidrs?: readonly string[];
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/** A digest of the migrations, so that the schema custom resource runs again when one changes. */
+export function migrationsDigest(dir = MIGRATIONS_DIR): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
+    hash
+      .update(name)
+      .update('\0')
+      .update(readFileSync(join(dir, name)))
+      .update('\0');
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * RDS PostgreSQL in the data subnets, encrypted, never public, TLS only. The administrator, the
+ * aggregator and the SQL readers each have a generated secret that Secrets Manager rotates; the
+ * schema and the two roles come from db/migrations, applied by a custom resource running
+ * db/migrate.ts, which then gives the roles the logins their secrets hold.
+ */
+export class Database extends Construct implements ec2.IConnectable {
+  public readonly instance: rds.DatabaseInstance;
+  public readonly adminSecret: secretsmanager.ISecret;
+  /** Login for the aggregator: EXECUTE on apply_batch and nothing else. */
+  public readonly aggregatorSecret: secretsmanager.ISecret;
+  /** Login for SQL clients: SELECT on the tables and views. */
+  public readonly readerSecret: secretsmanager.ISecret;
+  /** The schema custom resource: what uses the database depends on it. */
+  public readonly schema: CustomResource;
+  public readonly connections: ec2.Connections;
+  /** The ARNs of the three rotation functions (in the SAR nested stacks), for their alarms. */
+  public readonly rotationFunctionArns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const { network } = props;
+    const destroy = props.destroyOnRemoval ?? false;
+    const secretRemoval = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: network.vpc,
+      description: 'PostgreSQL: 5432 from the pipeline functions and the secret rotation only',
+      allowAllOutbound: false,
+    });
+    for (const cidr of props.sqlClientCidrs ?? []) {
+      securityGroup.addIngressRule(
+        ec2.Peer.ipv4(cidr),
+        ec2.Port.tcp(5432),
+        `SQL clients (context sqlClientCidrs)`,
+      );
+    }
+
+    const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_18 });
+    const instance = new rds.DatabaseInstance(this, 'Instance', {
+      engine,
+      instanceType: new ec2.InstanceType(props.instanceType ?? 't4g.micro'),
+      vpc: network.vpc,
+      vpcSubnets: network.dataSubnets,
+      securityGroups: [securityGroup],
+      publiclyAccessible: false,
+      port: POSTGRES_PORT,
+      multiAz: props.multiAz ?? false,
+      databaseName: DATABASE_NAME,
+      credentials: rds.Credentials.fromGeneratedSecret('treasury_admin', {
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      }),
+      allocatedStorage: props.storageGiB ?? 20,
+      maxAllocatedStorage: (props.storageGiB ?? 20) * 5,
+      storageType: rds.StorageType.GP3,
+      storageEncrypted: true,
+      // Clients must use TLS, whatever the engine version's default.
+      parameterGroup: new rds.ParameterGroup(this, 'Parameters', {
+        engine,
+        description: 'treasury-stream: TLS required',
+        parameters: { 'rds.force_ssl': '1' },
+      }),
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      backupRetention: Duration.days(props.backupDays ?? 7),
+      autoMinorVersionUpgrade: true,
+      deletionProtection: !destroy,
+      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,
+    });
+    this.instance = instance;
+    // The instance's own connections name its port by a CloudFormation attribute; these say 5432.
+    this.connections = new ec2.Connections({
+      securityGroups: [securityGroup],
+      defaultPort: ec2.Port.tcp(POSTGRES_PORT),
+    });
+    if (!instance.secret) throw new Error('the database instance has no generated secret');
+    this.adminSecret = instance.secret;
+    // instance.secret is the attachment; the secret itself is the instance's child.
+    const adminSecretResource = instance.node.findChild('Secret') as secretsmanager.Secret;
+    adminSecretResource.applyRemovalPolicy(secretRemoval);
+    const secretResources: secretsmanager.Secret[] = [adminSecretResource];
+
+    // Each rotation runs in the application subnets behind its own group: 5432 to the database,
+    // 443 to the Secrets Manager endpoint, nothing else.
+    const rotations: secretsmanager.SecretRotation[] = [];
+    const rotationGroup = (name: string): ec2.SecurityGroup => {
+      const group = new ec2.SecurityGroup(this, `${name}RotationSecurityGroup`, {
+        vpc: network.vpc,
+        description: `Rotation of the ${name.toLowerCase()} database secret`,
+        allowAllOutbound: false,
+      });
+      network.allowEndpointsFrom(group);
+      return group;
+    };
+    const rotate = (name: string, secret: secretsmanager.ISecret) =>
+      rotations.push(
+        new secretsmanager.SecretRotation(this, `${name}Rotation`, {
+          application: secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
+          secret,
+          target: this,
+          vpc: network.vpc,
+          vpcSubnets: network.applicationSubnets,
+          securityGroup: rotationGroup(name),
+          automaticallyAfter: ROTATION_PERIOD,
+          excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+        }),
+      );
+    rotate('Admin', this.adminSecret);
+
+    const roleSecret = (name: string, username: string): secretsmanager.ISecret => {
+      const secret = new rds.DatabaseSecret(this, `${name}Secret`, {
+        username,
+        dbname: DATABASE_NAME,
+        excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
+      });
+      secret.applyRemovalPolicy(secretRemoval);
+      secretResources.push(secret);
+      const attached = secret.attach(instance);
+      rotate(name, attached);
+      return attached;
+    };
+    // The roles db/migrations/*_roles.sql creates; the schema custom resource gives them their logins.
+    this.aggregatorSecret = roleSecret('Aggregator', 'treasury_aggregator');
+    this.readerSecret = roleSecret('Reader', 'treasury_reader');
+
+    this.schema = this.applySchema(network, props, securityGroup);
+    // A rotation logs in as its role, so the role must exist first; the first rotation runs as soon
+    // as its schedule is created.
+    for (const rotation of rotations) {
+      rotation.node.addDependency(this.schema);
+      const application = rotation.node.findChild('Resource') as sam.CfnApplication;
+      this.rotationFunctionArns.push(application.getAtt('Outputs.RotationLambdaARN').toString());
+      const parameters = application.parameters as Record<string, string>;
+      functionLogGroup(rotation, 'Logs', String(parameters.functionName), props.logRetentionDays ?? 30, [
+        application,
+      ]);
+    }
+
+    acknowledgeDatabaseFindings(instance, {
+      multiAz: props.multiAz ?? false,
+      destroyOnRemoval: destroy,
+      secrets: secretResources,
+    });
+  }
+
+  private applySchema(
+    network: Network,
+    props: DatabaseProps,
+    securityGroup: ec2.SecurityGroup,
+  ): CustomResource {
+    const migrator = new PipelineFunction(this, 'Migrator', {
+      entry: 'lambda/migrator/handler.ts',
+      description: 'Applies db/migrations and the database roles (CloudFormation custom resource)',
+      vpc: network.vpc,
+      vpcSubnets: network.applicationSubnets,
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      logRetentionDays: props.logRetentionDays,
+      environment: {
+        ADMIN_SECRET_ARN: this.adminSecret.secretArn,
+        AGGREGATOR_SECRET_ARN: this.aggregatorSecret.secretArn,
+        READER_SECRET_ARN: this.readerSecret.secretArn,
+        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+      },
+      // The same .sql files as the local runtime, shipped beside the bundle.
+      afterBundling: (inputDir, outputDir) => [
+        `cp -R "${join(inputDir, 'db', 'migrations')}" "${outputDir}/migrations"`,
+      ],
+    });
+    this.connections.allowDefaultPortFrom(migrator, 'Schema migrations');
+    network.allowEndpointsFrom(migrator);
+    for (const secret of [this.adminSecret, this.aggregatorSecret, this.readerSecret]) {
+      secret.grantRead(migrator.function);
+    }
+
+    const providerLogs = new logs.LogGroup(this, 'SchemaProviderLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(providerLogs);
+    const provider = new Provider(this, 'SchemaProvider', {
+      onEventHandler: migrator.function,
+      logGroup: providerLogs,
+    });
+    acknowledgeProviderFindings(provider, migrator.function);
+
+    const schema = new CustomResource(this, 'Schema', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::DatabaseSchema',
+      properties: {
+        MigrationsDigest: migrationsDigest(),
+        AggregatorSecretArn: this.aggregatorSecret.secretArn,
+        ReaderSecretArn: this.readerSecret.secretArn,
+      },
+    });
+    // The database, the rule letting the migrator in and the endpoints exist before it runs.
+    const dbInstance = this.instance.node.defaultChild;
+    if (!dbInstance) throw new Error('the database instance construct has no resource');
+    schema.node.addDependency(dbInstance, securityGroup, migrator, network);
+    return schema;
+  }
+}

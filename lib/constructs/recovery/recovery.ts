@@ -1,0 +1,64 @@
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { AGGREGATOR_CONSUMER_GROUP_ID, recoveryGroupId } from '../../../contracts/event-source-mapping.js';
+import { recoveryFunction } from '../../../contracts/functions.js';
+import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
+import { type Database, LAMBDA_CA_BUNDLE } from '../database/database.js';
+import type { Network } from '../network/network.js';
+import type { Streaming } from '../streaming/streaming.js';
+
+export interface RecoveryProps {
+  readonly network: Network;
+  readonly streaming: Streaming;
+  readonly database: Database;
+  /** The mapping's consumer group, whose committed offsets the recovery reads. @default treasury-stream-aggregator */
+  readonly consumerGroupId?: string;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * The recovery (docs/RUNBOOK.md) as a function an operator invokes from the console or the CLI: the
+ * code of `npm run recover`, in the application subnets, so that it reaches the brokers and the
+ * database without a bastion. It writes as the aggregator (apply_batch and the two recovery functions
+ * of the schema), reads the topic with a group of its own, and only reads the mapping's group.
+ */
+export class Recovery extends Construct {
+  public readonly handler: PipelineFunction;
+
+  constructor(scope: Construct, id: string, props: RecoveryProps) {
+    super(scope, id);
+    const { network, streaming, database } = props;
+    const mappingGroup = props.consumerGroupId ?? AGGREGATOR_CONSUMER_GROUP_ID;
+
+    this.handler = new PipelineFunction(this, 'Handler', {
+      ...definedFunctionProps(recoveryFunction(), {
+        DATABASE_SECRET_ARN: database.aggregatorSecret.secretArn,
+        MSK_CLUSTER_ARN: streaming.clusterArn,
+        TOPIC: streaming.topic,
+        CONSUMER_GROUP_ID: mappingGroup,
+        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+      }),
+      vpc: network.vpc,
+      vpcSubnets: network.applicationSubnets,
+      logRetentionDays: props.logRetentionDays,
+    });
+    const fn = this.handler.function;
+    database.connections.allowDefaultPortFrom(this.handler, 'Recovery applies missing offsets');
+    streaming.connections.allowDefaultPortFrom(this.handler, 'Recovery reads the topic (SASL/IAM over TLS)');
+    network.allowEndpointsFrom(this.handler);
+    database.aggregatorSecret.grantRead(fn);
+
+    // The MSK IAM table's required actions: ReadData needs AlterGroup on the group that reads, which
+    // is the recovery's own; the mapping's group is only described (its committed offsets).
+    const grant = (actions: string[], resourceArns: string[]) =>
+      iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns });
+    grant(['kafka:GetBootstrapBrokers', 'kafka-cluster:Connect'], [streaming.clusterArn]);
+    grant(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'], [streaming.topicArn(streaming.topic)]);
+    grant(
+      ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      [streaming.groupArn(recoveryGroupId(mappingGroup))],
+    );
+    grant(['kafka-cluster:DescribeGroup'], [streaming.groupArn(mappingGroup)]);
+  }
+}

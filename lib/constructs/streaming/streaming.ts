@@ -1,0 +1,347 @@
+import { ArnFormat, CustomResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as msk from 'aws-cdk-lib/aws-msk';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { topicSetupFunction } from '../../../contracts/functions.js';
+import { MSK_KAFKA_VERSIONS } from '../../../contracts/msk-offerings.js';
+import { durabilitySettings, minInsyncReplicasFor } from '../../../contracts/topic.js';
+import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
+import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
+import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
+import { acknowledgeProviderFindings } from '../common/provider-findings.js';
+import { replacementSafeName } from '../common/replacement-safe-name.js';
+import type { Network } from '../network/network.js';
+
+/** The port of the brokers' SASL/IAM listener over TLS. */
+export const IAM_BROKER_PORT = 9098;
+
+export interface StreamingProps {
+  readonly network: Network;
+  /** The topic created in the cluster. */
+  readonly topic: string;
+  /** @default 3 */
+  readonly topicPartitions?: number;
+  /** @default kafka.t3.small */
+  readonly brokerInstanceType?: string;
+  /** A multiple of the zone count. @default 2 */
+  readonly brokerCount?: number;
+  /** @default 20 */
+  readonly brokerVolumeGiB?: number;
+  /** @default 3.9.x */
+  readonly kafkaVersion?: string;
+  /** Hours the brokers keep records (log.retention.hours). @default 168, Kafka's own default */
+  readonly retentionHours?: number;
+  /**
+   * Delete the cluster with the stack instead of retaining it (with its key, logs, configuration
+   * and broker security group; the Network retains the subnets it sits in). @default false
+   */
+  readonly destroyOnRemoval?: boolean;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+/**
+ * What replaces the cluster when it changes (AWS::MSK::Cluster's create-only properties), by value:
+ * each client subnet's logical ID and its own create-only placement (a subnet replaced in place keeps
+ * its logical ID but gets a new ID), the security group's logical ID with its create-only
+ * description, name and VPC, encryption at rest and in the cluster, and the zone distribution.
+ * ClientBroker encryption is updated in place and so is not here.
+ */
+function clusterReplacementProperties(
+  cluster: msk.CfnCluster,
+  clientSubnets: readonly ec2.ISubnet[],
+  securityGroup: ec2.SecurityGroup,
+): unknown {
+  const group = securityGroup.node.defaultChild as ec2.CfnSecurityGroup;
+  const encryption = cluster.encryptionInfo as msk.CfnCluster.EncryptionInfoProperty | undefined;
+  const inTransit = encryption?.encryptionInTransit as msk.CfnCluster.EncryptionInTransitProperty | undefined;
+  const nodes = cluster.brokerNodeGroupInfo as msk.CfnCluster.BrokerNodeGroupInfoProperty;
+  return {
+    clientSubnets: clientSubnets.map((subnet) => {
+      const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
+      return [cfn.logicalId, cfn.availabilityZone, cfn.availabilityZoneId, cfn.cidrBlock, cfn.vpcId];
+    }),
+    securityGroup: [group.logicalId, group.groupDescription, group.groupName, group.vpcId],
+    encryptionAtRest: encryption?.encryptionAtRest,
+    inCluster: inTransit?.inCluster,
+    brokerAzDistribution: nodes.brokerAzDistribution,
+  };
+}
+
+/**
+ * An MSK provisioned cluster reached only with IAM over TLS, encrypted at rest with its own key,
+ * its broker logs in CloudWatch, and the pipeline's topic created in it by a custom resource.
+ */
+export class Streaming extends Construct implements ec2.IConnectable {
+  public readonly clusterArn: string;
+  public readonly clusterName: string;
+  public readonly brokerCount: number;
+  public readonly topic: string;
+  public readonly connections: ec2.Connections;
+  /** The custom resource that creates the topic: what reads or writes it depends on it. */
+  public readonly topicResource: CustomResource;
+  private readonly clusterUuid: string;
+
+  constructor(scope: Construct, id: string, props: StreamingProps) {
+    super(scope, id);
+    const { network } = props;
+    this.brokerCount = props.brokerCount ?? 2;
+    this.topic = props.topic;
+    const removalPolicy = props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    const securityGroup = new ec2.SecurityGroup(this, 'BrokerSecurityGroup', {
+      vpc: network.vpc,
+      description: 'MSK brokers, and the event source mapping pollers that Lambda runs in this group',
+      allowAllOutbound: true,
+    });
+    // A retained cluster keeps its network interfaces in this group: it cannot be deleted before it.
+    securityGroup.applyRemovalPolicy(removalPolicy);
+    this.connections = new ec2.Connections({
+      securityGroups: [securityGroup],
+      defaultPort: ec2.Port.tcp(IAM_BROKER_PORT),
+    });
+    // The MSK event source mapping places its pollers in the cluster's subnets with the cluster's
+    // security group, so members of the group must reach each other.
+    // (Ingress only: the group already allows all outbound traffic.)
+    securityGroup.addIngressRule(
+      securityGroup,
+      ec2.Port.allTcp(),
+      'Brokers and the event source mapping pollers within this group',
+    );
+    // The pollers reach Lambda and STS through the endpoints. The brokers' group allows all outbound
+    // traffic, so only the endpoints' side needs a rule: hence the group as a bare peer.
+    network.allowEndpointsFrom(ec2.Peer.securityGroupId(securityGroup.securityGroupId));
+
+    const key = new kms.Key(this, 'DataKey', {
+      description: 'Encrypts the MSK broker volumes',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    denyGrantsOutsideAwsServices(key);
+    // Kept with a kept cluster, which goes on writing to it.
+    const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy,
+    });
+    acknowledgeLogGroupFindings(brokerLogs);
+
+    // MSK's 3.9 line: the version string CloudFormation takes ('3.9.x.kraft' would choose KRaft
+    // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
+    const kafkaVersion = props.kafkaVersion ?? '3.9.x';
+    const replicationFactor = Math.min(3, this.brokerCount);
+    const configuration = this.brokerConfiguration(
+      replicationFactor,
+      props.retentionHours ?? 168,
+      removalPolicy,
+    );
+
+    const clientSubnets = network.vpc.selectSubnets(network.applicationSubnets).subnets;
+    const encryptionInfo: msk.CfnCluster.EncryptionInfoProperty = {
+      encryptionAtRest: { dataVolumeKmsKeyId: key.keyArn },
+      encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
+    };
+    this.clusterName = replacementSafeName(this, () =>
+      clusterReplacementProperties(cluster, clientSubnets, securityGroup),
+    );
+    const cluster = new msk.CfnCluster(this, 'Cluster', {
+      clusterName: this.clusterName,
+      kafkaVersion,
+      numberOfBrokerNodes: this.brokerCount,
+      brokerNodeGroupInfo: {
+        instanceType: props.brokerInstanceType ?? 'kafka.t3.small',
+        clientSubnets: clientSubnets.map((subnet) => subnet.subnetId),
+        securityGroups: [securityGroup.securityGroupId],
+        storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB ?? 20 } },
+      },
+      configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
+      clientAuthentication: {
+        sasl: { iam: { enabled: true } },
+        unauthenticated: { enabled: false },
+      },
+      encryptionInfo,
+      loggingInfo: {
+        brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } },
+      },
+      enhancedMonitoring: 'DEFAULT',
+    });
+    cluster.applyRemovalPolicy(removalPolicy);
+    this.clusterArn = cluster.attrArn;
+    // arn:<partition>:kafka:<region>:<account>:cluster/<name>/<uuid>; topics and groups reuse name/uuid.
+    this.clusterUuid = Fn.select(2, Fn.split('/', cluster.attrArn));
+
+    this.topicResource = this.createTopic(network, props, cluster, securityGroup, replicationFactor);
+  }
+
+  /**
+   * The brokers' defaults: no unclean leader election, topics only as the stack creates them, the
+   * replication the topic has, so that no topic (not even an operator's) gets less, and the retention
+   * a database restore needs.
+   */
+  private brokerConfiguration(
+    replicationFactor: number,
+    retentionHours: number,
+    removalPolicy: RemovalPolicy,
+  ): msk.CfnConfiguration {
+    const serverProperties = {
+      'auto.create.topics.enable': 'false',
+      'default.replication.factor': String(replicationFactor),
+      // Long enough to replay the deals since any point the database backups can restore (D3).
+      'log.retention.hours': String(retentionHours),
+      ...durabilitySettings(minInsyncReplicasFor(replicationFactor)),
+    };
+    // Valid for every version the stack offers, so that a version upgrade changes the cluster only:
+    // KafkaVersionsList is create-only, and a configuration listing only the new version would be
+    // created for a cluster still on the old one (N25).
+    const kafkaVersionsList = [...MSK_KAFKA_VERSIONS];
+    const configuration: msk.CfnConfiguration = new msk.CfnConfiguration(this, 'BrokerConfiguration', {
+      name: replacementSafeName(this, (): unknown => ({
+        kafkaVersionsList: configuration.kafkaVersionsList,
+      })),
+      description: 'treasury-stream brokers: no unclean leader election, no automatic topics',
+      kafkaVersionsList,
+      serverProperties: Object.entries(serverProperties)
+        .map(([name, value]) => `${name}=${value}`)
+        .join('\n'),
+    });
+    // A configuration in use by a cluster cannot be deleted: it goes, or stays, with the cluster.
+    configuration.applyRemovalPolicy(removalPolicy);
+    return configuration;
+  }
+
+  /** The ARN of a topic of this cluster, for IAM. */
+  topicArn(topic: string): string {
+    return this.kafkaArn('topic', topic);
+  }
+
+  /** The ARN of a consumer group of this cluster, for IAM. */
+  groupArn(group: string): string {
+    return this.kafkaArn('group', group);
+  }
+
+  /** Connect, bootstrap and write idempotently to the topic. */
+  grantProduce(grantee: iam.IGrantable, topic: string): void {
+    this.grantBootstrap(grantee);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:Connect', 'kafka-cluster:WriteDataIdempotently'],
+      resourceArns: [this.clusterArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+      resourceArns: [this.topicArn(topic)],
+    });
+  }
+
+  /**
+   * What the MSK event source mapping needs from the function's role: the cluster's brokers and
+   * configuration, the topic's records and the group's offsets.
+   */
+  grantConsume(grantee: iam.IGrantable, topic: string, group: string): void {
+    this.grantBootstrap(grantee);
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: [
+        'kafka:DescribeClusterV2',
+        'kafka-cluster:Connect',
+        'kafka-cluster:DescribeClusterDynamicConfiguration',
+      ],
+      resourceArns: [this.clusterArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData'],
+      resourceArns: [this.topicArn(topic)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup'],
+      resourceArns: [this.groupArn(group)],
+    });
+  }
+
+  private grantBootstrap(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kafka:GetBootstrapBrokers'],
+      resourceArns: [this.clusterArn],
+    });
+  }
+
+  private kafkaArn(resource: 'topic' | 'group', name: string): string {
+    return Stack.of(this).formatArn({
+      service: 'kafka',
+      resource,
+      resourceName: `${this.clusterName}/${this.clusterUuid}/${name}`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  private createTopic(
+    network: Network,
+    props: StreamingProps,
+    cluster: msk.CfnCluster,
+    securityGroup: ec2.SecurityGroup,
+    replicationFactor: number,
+  ): CustomResource {
+    const setup = new PipelineFunction(this, 'TopicSetup', {
+      ...definedFunctionProps(topicSetupFunction(), { MSK_CLUSTER_ARN: this.clusterArn }),
+      vpc: network.vpc,
+      vpcSubnets: network.applicationSubnets,
+      logRetentionDays: props.logRetentionDays,
+    });
+    this.connections.allowDefaultPortFrom(setup, 'Topic setup to the brokers (SASL/IAM over TLS)');
+    network.allowEndpointsFrom(setup);
+    this.grantBootstrap(setup.function);
+    iam.Grant.addToPrincipal({
+      grantee: setup.function,
+      actions: ['kafka-cluster:Connect'],
+      resourceArns: [this.clusterArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee: setup.function,
+      actions: [
+        'kafka-cluster:CreateTopic',
+        'kafka-cluster:DescribeTopic',
+        'kafka-cluster:AlterTopic',
+        // The topic is created with its settings, and an update reads the topic's settings and
+        // writes them back with the stack's (MSK requires Describe… alongside Alter…).
+        'kafka-cluster:DescribeTopicDynamicConfiguration',
+        'kafka-cluster:AlterTopicDynamicConfiguration',
+      ],
+      resourceArns: [this.topicArn(props.topic)],
+    });
+
+    const providerLogs = new logs.LogGroup(this, 'TopicProviderLogs', {
+      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    acknowledgeLogGroupFindings(providerLogs);
+    const provider = new Provider(this, 'TopicProvider', {
+      onEventHandler: setup.function,
+      logGroup: providerLogs,
+    });
+    acknowledgeProviderFindings(provider, setup.function);
+
+    const resource = new CustomResource(this, 'Topic', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::KafkaTopic',
+      properties: {
+        Topic: props.topic,
+        Partitions: props.topicPartitions ?? 3,
+        ReplicationFactor: replicationFactor,
+        MinInsyncReplicas: minInsyncReplicasFor(replicationFactor),
+        // Sent so that a change of the settings updates the topic (the handler derives them itself).
+        Settings: durabilitySettings(minInsyncReplicasFor(replicationFactor)),
+      },
+    });
+    // The function must reach the brokers and the MSK API before it runs: the rules that let it in
+    // are resources of their own, which CloudFormation would otherwise create in any order.
+    resource.node.addDependency(cluster, securityGroup, setup, network);
+    return resource;
+  }
+}
