@@ -3,14 +3,15 @@
  * targets, and the plan of steps (full and quick). Every other e2e module and the Spark section read
  * these, so each is defined here once. Pure data.
  */
+import { DEFAULT_SETTINGS, LOCAL_MAPPING } from '../../contracts/settings.js';
 
 /** The topic and its partitions, as the local runtime and the tutorial have them. */
-export const BENCH_TOPIC = 'transaction';
-export const BENCH_PARTITIONS = 3;
+export const BENCH_TOPIC = DEFAULT_SETTINGS.streaming.topic;
+export const BENCH_PARTITIONS = DEFAULT_SETTINGS.streaming.topicPartitions;
 /** The batching window: the tutorial's 2 s trigger, the emulator's default. */
-export const WINDOW_MS = 2_000;
+export const WINDOW_MS = LOCAL_MAPPING.aggregatorBatchingWindowSeconds * 1000;
 /** The MSK mapping's largest batch size, which the local runtime uses by default. */
-export const BATCH_SIZE = 10_000;
+export const BATCH_SIZE = LOCAL_MAPPING.aggregatorBatchSize;
 /** Lambda's synchronous payload limit, which caps an MSK event. */
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 /** The consumer group of the benchmark's ESM emulator: its own, so it never shares offsets with a local run. */

@@ -6,6 +6,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { aggregateMskEvent, type BatchAggregate } from '../../lambda/domain/aggregate.js';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
 import { decodeMskEvent, encodeMskEvent, type KafkaRecord } from '../../lambda/domain/kafka-record.js';
+import { BENCH_TOPIC, WINDOW_MS } from '../e2e/plan.js';
 import { BENCH_EPOCH_MS, producerRecords } from '../producer-records.js';
 
 export const RECORDS_PER_EVENT = 10_000;
@@ -13,8 +14,6 @@ export const EVENT_SOURCE_ARN =
   'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/7f3c9a52-1b2d-4e5f-9a8b-0c1d2e3f4a5b-2';
 // The producer's ids start with the first 24 characters of its Lambda request id (a UUID).
 const ID_PREFIX = '8c4e0c1e-5b1a-4f7e-9d2c-';
-/** The records of an event are stamped over the tutorial's 2 s batching window. */
-const WINDOW_MS = 2_000;
 
 export interface BenchEvent {
   readonly event: MSKEvent;
@@ -33,7 +32,7 @@ export function producerEvents(count: number): BenchEvent[] {
   return Array.from({ length: count }, (_, partition) => {
     const generator = new TransactionGenerator({ seed: 1 + partition, idPrefix: ID_PREFIX });
     const sources = producerRecords(generator, {
-      topic: 'transaction',
+      topic: BENCH_TOPIC,
       partition,
       firstOffset: 1_000_000,
       count: RECORDS_PER_EVENT,

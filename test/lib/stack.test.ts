@@ -250,9 +250,14 @@ describe('the default stack', () => {
         aggregator.Properties.Environment as { Variables: Record<string, unknown> }
       ).Variables;
 
+      const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+      const mappingGroup = mapping?.Properties.AmazonManagedKafkaEventSourceConfig.ConsumerGroupId;
+
+      // The group whose committed offsets the recovery compares with the checkpoints is the mapping's.
+      expect(mappingGroup).toBe('TreasuryStream-aggregator');
       expect(variables).toMatchObject({
         TOPIC: 'transaction',
-        CONSUMER_GROUP_ID: 'treasury-stream-aggregator',
+        CONSUMER_GROUP_ID: mappingGroup,
         MSK_CLUSTER_ARN: expect.anything(),
       });
       expect(variables.DATABASE_SECRET_ARN).toEqual(aggregatorVariables.DATABASE_SECRET_ARN);
@@ -277,11 +282,11 @@ describe('the default stack', () => {
           .flatMap((s) => s.actions)
           .sort();
 
-      expect(on('treasury-stream-aggregator-recovery')).toEqual([
+      expect(on('TreasuryStream-aggregator-recovery')).toEqual([
         'kafka-cluster:AlterGroup',
         'kafka-cluster:DescribeGroup',
       ]);
-      expect(on('treasury-stream-aggregator')).toEqual(['kafka-cluster:DescribeGroup']);
+      expect(on('TreasuryStream-aggregator')).toEqual(['kafka-cluster:DescribeGroup']);
       expect(on('transaction')).toEqual(['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']);
       const all = statements.flatMap((s) => s.actions).sort();
       expect(all).toEqual(

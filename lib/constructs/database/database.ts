@@ -9,6 +9,7 @@ import type * as sam from 'aws-cdk-lib/aws-sam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import type { DatabaseSettings, LifecycleSettings, LogSettings } from '../../../contracts/settings.js';
 import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
 import { functionLogGroup } from '../common/function-log-group.js';
 import { PipelineFunction, PROJECT_ROOT } from '../common/pipeline-function.js';
@@ -28,20 +29,12 @@ const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
 export interface DatabaseProps {
   readonly network: Network;
-  /** RDS class without `db.`. @default t4g.micro */
-  readonly instanceType?: string;
-  /** @default 20 */
-  readonly storageGiB?: number;
-  /** @default false */
-  readonly multiAz?: boolean;
-  /** @default 7 */
-  readonly backupDays?: number;
-  /** Delete without a final snapshot and without deletion protection. @default false */
-  readonly destroyOnRemoval?: boolean;
-  /** IPv4 CIDRs of SQL clients let in on 5432. @default none: closed */
-  readonly sqlClientCidrs?: readonly string[];
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  /** The instance, its storage and backups, and the SQL clients let in on 5432. */
+  readonly settings: DatabaseSettings;
+  /** How long the rotation and schema-setup logs are kept. */
+  readonly logs: LogSettings;
+  /** destroyOnRemoval: delete without a final snapshot and without deletion protection. */
+  readonly lifecycle: LifecycleSettings;
 }
 
 /** A digest of the migrations, so that the schema custom resource runs again when one changes. */
@@ -80,8 +73,8 @@ export class Database extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const { network } = props;
-    const destroy = props.destroyOnRemoval ?? false;
+    const { network, settings } = props;
+    const destroy = props.lifecycle.destroyOnRemoval;
     const secretRemoval = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -89,7 +82,7 @@ export class Database extends Construct implements ec2.IConnectable {
       description: 'PostgreSQL: 5432 from the pipeline functions and the secret rotation only',
       allowAllOutbound: false,
     });
-    for (const cidr of props.sqlClientCidrs ?? []) {
+    for (const cidr of settings.sqlClientCidrs) {
       securityGroup.addIngressRule(
         ec2.Peer.ipv4(cidr),
         ec2.Port.tcp(5432),
@@ -100,19 +93,19 @@ export class Database extends Construct implements ec2.IConnectable {
     const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_18 });
     const instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
-      instanceType: new ec2.InstanceType(props.instanceType ?? 't4g.micro'),
+      instanceType: new ec2.InstanceType(settings.databaseInstanceType),
       vpc: network.vpc,
       vpcSubnets: network.dataSubnets,
       securityGroups: [securityGroup],
       publiclyAccessible: false,
       port: POSTGRES_PORT,
-      multiAz: props.multiAz ?? false,
+      multiAz: settings.databaseMultiAz,
       databaseName: DATABASE_NAME,
       credentials: rds.Credentials.fromGeneratedSecret('treasury_admin', {
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       }),
-      allocatedStorage: props.storageGiB ?? 20,
-      maxAllocatedStorage: (props.storageGiB ?? 20) * 5,
+      allocatedStorage: settings.databaseStorageGiB,
+      maxAllocatedStorage: settings.databaseStorageGiB * 5,
       storageType: rds.StorageType.GP3,
       storageEncrypted: true,
       // Clients must use TLS, whatever the engine version's default.
@@ -122,7 +115,7 @@ export class Database extends Construct implements ec2.IConnectable {
         parameters: { 'rds.force_ssl': '1' },
       }),
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
-      backupRetention: Duration.days(props.backupDays ?? 7),
+      backupRetention: Duration.days(settings.databaseBackupDays),
       autoMinorVersionUpgrade: true,
       deletionProtection: !destroy,
       removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,
@@ -191,13 +184,13 @@ export class Database extends Construct implements ec2.IConnectable {
       const application = rotation.node.findChild('Resource') as sam.CfnApplication;
       this.rotationFunctionArns.push(application.getAtt('Outputs.RotationLambdaARN').toString());
       const parameters = application.parameters as Record<string, string>;
-      functionLogGroup(rotation, 'Logs', String(parameters.functionName), props.logRetentionDays ?? 30, [
+      functionLogGroup(rotation, 'Logs', String(parameters.functionName), props.logs.logRetentionDays, [
         application,
       ]);
     }
 
     acknowledgeDatabaseFindings(instance, {
-      multiAz: props.multiAz ?? false,
+      multiAz: settings.databaseMultiAz,
       destroyOnRemoval: destroy,
       secrets: secretResources,
     });
@@ -215,7 +208,7 @@ export class Database extends Construct implements ec2.IConnectable {
       vpcSubnets: network.applicationSubnets,
       memorySize: 512,
       timeout: Duration.minutes(5),
-      logRetentionDays: props.logRetentionDays,
+      logRetentionDays: props.logs.logRetentionDays,
       environment: {
         ADMIN_SECRET_ARN: this.adminSecret.secretArn,
         AGGREGATOR_SECRET_ARN: this.aggregatorSecret.secretArn,
@@ -234,7 +227,7 @@ export class Database extends Construct implements ec2.IConnectable {
     }
 
     const providerLogs = new logs.LogGroup(this, 'SchemaProviderLogs', {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      retention: props.logs.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     acknowledgeLogGroupFindings(providerLogs);

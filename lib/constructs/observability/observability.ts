@@ -8,6 +8,7 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { AlarmSettings } from '../../../contracts/settings.js';
 import { type AlarmMetricSpec, alarmSpecs } from '../../../contracts/telemetry/alarms.js';
 import { DASHBOARD_ROWS, type SeriesSpec } from '../../../contracts/telemetry/dashboard.js';
 import {
@@ -31,10 +32,8 @@ export interface ObservabilityProps {
   readonly brokerCount: number;
   /** Namespace of the aggregator's EMF metrics and of the produced-records metric. */
   readonly metricsNamespace: string;
-  /** @default DEFAULT_LAG_ALARM_THRESHOLD (10,000 records) */
-  readonly lagAlarmThreshold?: number;
-  /** @default none */
-  readonly alarmEmail?: string;
+  /** The lag alarm's threshold, and the e-mail address (if any) subscribed to the alarm topic. */
+  readonly alarms: AlarmSettings;
 }
 
 /**
@@ -89,8 +88,8 @@ export class Observability extends Construct {
         },
       }),
     );
-    if (props.alarmEmail)
-      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const { alarmEmail } = props.alarms;
+    if (alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
 
     // The producer logs one "deals sent" line per run with the count: a metric filter counts them.
     new logs.MetricFilter(this, 'RecordsProducedFilter', {
@@ -185,7 +184,7 @@ export class Observability extends Construct {
       this.alarms.push(created);
       return created;
     };
-    for (const spec of alarmSpecs(props.lagAlarmThreshold)) {
+    for (const spec of alarmSpecs(props.alarms.lagAlarmThreshold)) {
       alarm(spec.id, spec.description, {
         metric: toAlarmMetric(spec.watches),
         threshold: spec.threshold,

@@ -8,6 +8,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { topicSetupFunction } from '../../../contracts/functions.js';
 import { MSK_KAFKA_VERSIONS } from '../../../contracts/msk-offerings.js';
+import type { LifecycleSettings, LogSettings, StreamingSettings } from '../../../contracts/settings.js';
 import { durabilitySettings, minInsyncReplicasFor } from '../../../contracts/topic.js';
 import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
 import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
@@ -21,27 +22,15 @@ export const IAM_BROKER_PORT = 9098;
 
 export interface StreamingProps {
   readonly network: Network;
-  /** The topic created in the cluster. */
-  readonly topic: string;
-  /** @default 3 */
-  readonly topicPartitions?: number;
-  /** @default kafka.t3.small */
-  readonly brokerInstanceType?: string;
-  /** A multiple of the zone count. @default 2 */
-  readonly brokerCount?: number;
-  /** @default 20 */
-  readonly brokerVolumeGiB?: number;
-  /** @default 3.9.x */
-  readonly kafkaVersion?: string;
-  /** Hours the brokers keep records (log.retention.hours). @default 168, Kafka's own default */
-  readonly retentionHours?: number;
+  /** The brokers, the topic created in the cluster, and how long it keeps records. */
+  readonly settings: StreamingSettings;
+  /** How long the broker and topic-setup logs are kept. */
+  readonly logs: LogSettings;
   /**
-   * Delete the cluster with the stack instead of retaining it (with its key, logs, configuration
-   * and broker security group; the Network retains the subnets it sits in). @default false
+   * destroyOnRemoval: delete the cluster with the stack instead of retaining it (with its key, logs,
+   * configuration and broker security group; the Network retains the subnets it sits in).
    */
-  readonly destroyOnRemoval?: boolean;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  readonly lifecycle: LifecycleSettings;
 }
 
 /**
@@ -88,10 +77,10 @@ export class Streaming extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: StreamingProps) {
     super(scope, id);
-    const { network } = props;
-    this.brokerCount = props.brokerCount ?? 2;
-    this.topic = props.topic;
-    const removalPolicy = props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const { network, settings } = props;
+    this.brokerCount = settings.brokerCount;
+    this.topic = settings.topic;
+    const removalPolicy = props.lifecycle.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     const securityGroup = new ec2.SecurityGroup(this, 'BrokerSecurityGroup', {
       vpc: network.vpc,
@@ -124,18 +113,18 @@ export class Streaming extends Construct implements ec2.IConnectable {
     denyGrantsOutsideAwsServices(key);
     // Kept with a kept cluster, which goes on writing to it.
     const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      retention: props.logs.logRetentionDays as logs.RetentionDays,
       removalPolicy,
     });
     acknowledgeLogGroupFindings(brokerLogs);
 
-    // MSK's 3.9 line: the version string CloudFormation takes ('3.9.x.kraft' would choose KRaft
-    // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
-    const kafkaVersion = props.kafkaVersion ?? '3.9.x';
+    // The version string CloudFormation takes ('3.9.x.kraft' would choose KRaft metadata mode
+    // instead of ZooKeeper; see docs/DEPLOY.md).
+    const kafkaVersion = settings.kafkaVersion;
     const replicationFactor = Math.min(3, this.brokerCount);
     const configuration = this.brokerConfiguration(
       replicationFactor,
-      props.retentionHours ?? 168,
+      settings.kafkaRetentionHours,
       removalPolicy,
     );
 
@@ -152,10 +141,10 @@ export class Streaming extends Construct implements ec2.IConnectable {
       kafkaVersion,
       numberOfBrokerNodes: this.brokerCount,
       brokerNodeGroupInfo: {
-        instanceType: props.brokerInstanceType ?? 'kafka.t3.small',
+        instanceType: settings.brokerInstanceType,
         clientSubnets: clientSubnets.map((subnet) => subnet.subnetId),
         securityGroups: [securityGroup.securityGroupId],
-        storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB ?? 20 } },
+        storageInfo: { ebsStorageInfo: { volumeSize: settings.brokerVolumeGiB } },
       },
       configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
       clientAuthentication: {
@@ -292,7 +281,7 @@ export class Streaming extends Construct implements ec2.IConnectable {
       ...definedFunctionProps(topicSetupFunction(), { MSK_CLUSTER_ARN: this.clusterArn }),
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
-      logRetentionDays: props.logRetentionDays,
+      logRetentionDays: props.logs.logRetentionDays,
     });
     this.connections.allowDefaultPortFrom(setup, 'Topic setup to the brokers (SASL/IAM over TLS)');
     network.allowEndpointsFrom(setup);
@@ -313,11 +302,11 @@ export class Streaming extends Construct implements ec2.IConnectable {
         'kafka-cluster:DescribeTopicDynamicConfiguration',
         'kafka-cluster:AlterTopicDynamicConfiguration',
       ],
-      resourceArns: [this.topicArn(props.topic)],
+      resourceArns: [this.topicArn(props.settings.topic)],
     });
 
     const providerLogs = new logs.LogGroup(this, 'TopicProviderLogs', {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      retention: props.logs.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     acknowledgeLogGroupFindings(providerLogs);
@@ -331,8 +320,8 @@ export class Streaming extends Construct implements ec2.IConnectable {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::KafkaTopic',
       properties: {
-        Topic: props.topic,
-        Partitions: props.topicPartitions ?? 3,
+        Topic: props.settings.topic,
+        Partitions: props.settings.topicPartitions,
         ReplicationFactor: replicationFactor,
         MinInsyncReplicas: minInsyncReplicasFor(replicationFactor),
         // Sent so that a change of the settings updates the topic (the handler derives them itself).
