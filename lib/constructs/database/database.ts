@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sam from 'aws-cdk-lib/aws-sam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { DatabaseSettings, LifecycleSettings, LogSettings } from '../../../contracts/settings.js';
-import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
+import { functionBackedResource } from '../common/function-backed-resource.js';
 import { functionLogGroup } from '../common/function-log-group.js';
 import { PipelineFunction, PROJECT_ROOT } from '../common/pipeline-function.js';
-import { acknowledgeProviderFindings } from '../common/provider-findings.js';
 import type { Network } from '../network/network.js';
 import { acknowledgeDatabaseFindings } from './database-findings.js';
 
@@ -226,30 +223,19 @@ export class Database extends Construct implements ec2.IConnectable {
       secret.grantRead(migrator.function);
     }
 
-    const providerLogs = new logs.LogGroup(this, 'SchemaProviderLogs', {
-      retention: props.logs.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledgeLogGroupFindings(providerLogs);
-    const provider = new Provider(this, 'SchemaProvider', {
-      onEventHandler: migrator.function,
-      logGroup: providerLogs,
-    });
-    acknowledgeProviderFindings(provider, migrator.function);
-
-    const schema = new CustomResource(this, 'Schema', {
-      serviceToken: provider.serviceToken,
+    const dbInstance = this.instance.node.defaultChild;
+    if (!dbInstance) throw new Error('the database instance construct has no resource');
+    return functionBackedResource(this, 'Schema', {
+      handler: migrator,
       resourceType: 'Custom::DatabaseSchema',
       properties: {
         MigrationsDigest: migrationsDigest(),
         AggregatorSecretArn: this.aggregatorSecret.secretArn,
         ReaderSecretArn: this.readerSecret.secretArn,
       },
+      logs: props.logs,
+      // The database, the rule letting the migrator in and the endpoints.
+      dependsOn: [dbInstance, securityGroup, network],
     });
-    // The database, the rule letting the migrator in and the endpoints exist before it runs.
-    const dbInstance = this.instance.node.defaultChild;
-    if (!dbInstance) throw new Error('the database instance construct has no resource');
-    schema.node.addDependency(dbInstance, securityGroup, migrator, network);
-    return schema;
   }
 }

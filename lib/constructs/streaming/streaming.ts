@@ -1,21 +1,20 @@
-import { ArnFormat, CustomResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type CustomResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
-import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { topicSetupFunction } from '../../../contracts/functions.js';
-import { MSK_KAFKA_VERSIONS } from '../../../contracts/msk-offerings.js';
 import type { LifecycleSettings, LogSettings, StreamingSettings } from '../../../contracts/settings.js';
 import { durabilitySettings, minInsyncReplicasFor } from '../../../contracts/topic.js';
 import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
+import { functionBackedResource } from '../common/function-backed-resource.js';
 import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import { acknowledgeProviderFindings } from '../common/provider-findings.js';
 import { replacementSafeName } from '../common/replacement-safe-name.js';
 import type { Network } from '../network/network.js';
+import { brokerConfiguration, clusterReplacementProperties } from './cluster-parts.js';
 
 /** The port of the brokers' SASL/IAM listener over TLS. */
 export const IAM_BROKER_PORT = 9098;
@@ -31,34 +30,6 @@ export interface StreamingProps {
    * configuration and broker security group; the Network retains the subnets it sits in).
    */
   readonly lifecycle: LifecycleSettings;
-}
-
-/**
- * What replaces the cluster when it changes (AWS::MSK::Cluster's create-only properties), by value:
- * each client subnet's logical ID and its own create-only placement (a subnet replaced in place keeps
- * its logical ID but gets a new ID), the security group's logical ID with its create-only
- * description, name and VPC, encryption at rest and in the cluster, and the zone distribution.
- * ClientBroker encryption is updated in place and so is not here.
- */
-function clusterReplacementProperties(
-  cluster: msk.CfnCluster,
-  clientSubnets: readonly ec2.ISubnet[],
-  securityGroup: ec2.SecurityGroup,
-): unknown {
-  const group = securityGroup.node.defaultChild as ec2.CfnSecurityGroup;
-  const encryption = cluster.encryptionInfo as msk.CfnCluster.EncryptionInfoProperty | undefined;
-  const inTransit = encryption?.encryptionInTransit as msk.CfnCluster.EncryptionInTransitProperty | undefined;
-  const nodes = cluster.brokerNodeGroupInfo as msk.CfnCluster.BrokerNodeGroupInfoProperty;
-  return {
-    clientSubnets: clientSubnets.map((subnet) => {
-      const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
-      return [cfn.logicalId, cfn.availabilityZone, cfn.availabilityZoneId, cfn.cidrBlock, cfn.vpcId];
-    }),
-    securityGroup: [group.logicalId, group.groupDescription, group.groupName, group.vpcId],
-    encryptionAtRest: encryption?.encryptionAtRest,
-    inCluster: inTransit?.inCluster,
-    brokerAzDistribution: nodes.brokerAzDistribution,
-  };
 }
 
 /**
@@ -122,7 +93,8 @@ export class Streaming extends Construct implements ec2.IConnectable {
     // instead of ZooKeeper; see docs/DEPLOY.md).
     const kafkaVersion = settings.kafkaVersion;
     const replicationFactor = Math.min(3, this.brokerCount);
-    const configuration = this.brokerConfiguration(
+    const configuration = brokerConfiguration(
+      this,
       replicationFactor,
       settings.kafkaRetentionHours,
       removalPolicy,
@@ -163,42 +135,6 @@ export class Streaming extends Construct implements ec2.IConnectable {
     this.clusterUuid = Fn.select(2, Fn.split('/', cluster.attrArn));
 
     this.topicResource = this.createTopic(network, props, cluster, securityGroup, replicationFactor);
-  }
-
-  /**
-   * The brokers' defaults: no unclean leader election, topics only as the stack creates them, the
-   * replication the topic has, so that no topic (not even an operator's) gets less, and the retention
-   * a database restore needs.
-   */
-  private brokerConfiguration(
-    replicationFactor: number,
-    retentionHours: number,
-    removalPolicy: RemovalPolicy,
-  ): msk.CfnConfiguration {
-    const serverProperties = {
-      'auto.create.topics.enable': 'false',
-      'default.replication.factor': String(replicationFactor),
-      // Long enough to replay the deals since any point the database backups can restore (D3).
-      'log.retention.hours': String(retentionHours),
-      ...durabilitySettings(minInsyncReplicasFor(replicationFactor)),
-    };
-    // Valid for every version the stack offers, so that a version upgrade changes the cluster only:
-    // KafkaVersionsList is create-only, and a configuration listing only the new version would be
-    // created for a cluster still on the old one (N25).
-    const kafkaVersionsList = [...MSK_KAFKA_VERSIONS];
-    const configuration: msk.CfnConfiguration = new msk.CfnConfiguration(this, 'BrokerConfiguration', {
-      name: replacementSafeName(this, (): unknown => ({
-        kafkaVersionsList: configuration.kafkaVersionsList,
-      })),
-      description: 'treasury-stream brokers: no unclean leader election, no automatic topics',
-      kafkaVersionsList,
-      serverProperties: Object.entries(serverProperties)
-        .map(([name, value]) => `${name}=${value}`)
-        .join('\n'),
-    });
-    // A configuration in use by a cluster cannot be deleted: it goes, or stays, with the cluster.
-    configuration.applyRemovalPolicy(removalPolicy);
-    return configuration;
   }
 
   /** The ARN of a topic of this cluster, for IAM. */
@@ -305,19 +241,8 @@ export class Streaming extends Construct implements ec2.IConnectable {
       resourceArns: [this.topicArn(props.settings.topic)],
     });
 
-    const providerLogs = new logs.LogGroup(this, 'TopicProviderLogs', {
-      retention: props.logs.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledgeLogGroupFindings(providerLogs);
-    const provider = new Provider(this, 'TopicProvider', {
-      onEventHandler: setup.function,
-      logGroup: providerLogs,
-    });
-    acknowledgeProviderFindings(provider, setup.function);
-
-    const resource = new CustomResource(this, 'Topic', {
-      serviceToken: provider.serviceToken,
+    return functionBackedResource(this, 'Topic', {
+      handler: setup,
       resourceType: 'Custom::KafkaTopic',
       properties: {
         Topic: props.settings.topic,
@@ -327,10 +252,9 @@ export class Streaming extends Construct implements ec2.IConnectable {
         // Sent so that a change of the settings updates the topic (the handler derives them itself).
         Settings: durabilitySettings(minInsyncReplicasFor(replicationFactor)),
       },
+      logs: props.logs,
+      // The brokers, and the rules letting the function reach them and the MSK API.
+      dependsOn: [cluster, securityGroup, network],
     });
-    // The function must reach the brokers and the MSK API before it runs: the rules that let it in
-    // are resources of their own, which CloudFormation would otherwise create in any order.
-    resource.node.addDependency(cluster, securityGroup, setup, network);
-    return resource;
   }
 }
