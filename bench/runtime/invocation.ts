@@ -16,7 +16,13 @@ import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import { type LocalPostgres, startEmbeddedPostgres } from '../../local/infra/postgres/embedded.js';
 import { LocalFunction } from '../../local/lambda-runtime/local-function.js';
 import { producerEvents, RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
-import { clockTicksPerSecond, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
+import {
+  clockTicksPerSecond,
+  cpuMillisBetween,
+  readProcMemory,
+  readProcStat,
+  runtimeProcesses,
+} from '../proc-stat.js';
 import { type Summary, summarize } from '../report/stats.js';
 
 /**
@@ -49,6 +55,8 @@ export interface RuntimeRunOptions {
   readonly log: (line: string) => void;
   /** The function to run: the aggregator, or the floor (bench/runtime/floor-handler.ts). @default aggregator */
   readonly floor?: boolean;
+  /** Records in each event (one partition). @default RECORDS_PER_EVENT */
+  readonly recordsPerEvent?: number;
 }
 
 export interface RuntimeRunResult {
@@ -59,7 +67,14 @@ export interface RuntimeRunResult {
   /** Wall milliseconds per invocation, from the invoker's side (HTTP to the emulator included). */
   readonly wallMs: Summary;
   readonly eventBytes: number;
+  readonly recordsPerEvent: number;
   readonly invocations: number;
+  /**
+   * The function's process: its resident memory after the warm-up (before the measured runs), and its
+   * peak (VmHWM) over its life, read after them: what Lambda's "Max Memory Used" reports of it.
+   */
+  readonly rssAfterWarmupKiB: number;
+  readonly peakRssKiB: number;
   readonly failures: string[];
 }
 
@@ -110,13 +125,14 @@ export async function measureRuntimeInvocations(
   });
   const failures: string[] = [];
   try {
-    const base = (producerEvents(1)[0] as { event: MSKEvent }).event;
+    const recordsPerEvent = options.recordsPerEvent ?? RECORDS_PER_EVENT;
+    const base = (producerEvents(1, recordsPerEvent)[0] as { event: MSKEvent }).event;
     const eventBytes = Buffer.byteLength(JSON.stringify(base));
     const invoke = async (): Promise<void> => {
       const event = eventAtNextOffsets(base, options.floor ? new Map() : nextOffsets);
       const answer = (await fn.invoke(event)) as Partial<BatchSummary> & { records?: number };
       const done = options.floor ? answer.records : answer.batchId === null ? 0 : answer.applied;
-      if (done !== RECORDS_PER_EVENT) {
+      if (done !== recordsPerEvent) {
         failures.push(`an invocation answered ${JSON.stringify(answer).slice(0, 200)}`);
       }
     };
@@ -125,6 +141,7 @@ export async function measureRuntimeInvocations(
     if (environment === undefined || more.length > 0) {
       throw new Error(`expected one emulator with one runtime below this process, found ${more.length + 1}`);
     }
+    const rssAfterWarmupKiB = readProcMemory(environment.runtime).rssKiB;
     options.onMeasuring?.(environment.runtime);
     const functionMs: number[] = [];
     const emulatorMs: number[] = [];
@@ -144,6 +161,7 @@ export async function measureRuntimeInvocations(
         `runtime: run ${run + 1}/${options.runs}: function ${functionMs.at(-1)?.toFixed(1)} ms, emulator ${emulatorMs.at(-1)?.toFixed(1)} ms CPU per invocation`,
       );
     }
+    const { peakRssKiB } = readProcMemory(environment.runtime);
     await options.onMeasured?.(environment.runtime);
     if (fn.stats.coldStarts !== 1) failures.push(`${fn.stats.coldStarts} cold starts, expected 1`);
     return {
@@ -151,7 +169,10 @@ export async function measureRuntimeInvocations(
       emulatorMs: summarize(emulatorMs),
       wallMs: summarize(wallMs),
       eventBytes,
+      recordsPerEvent,
       invocations: fn.stats.invocations,
+      rssAfterWarmupKiB,
+      peakRssKiB,
       failures,
     };
   } finally {
