@@ -23,8 +23,11 @@ import {
 } from '../report/stats.js';
 import {
   measureRuntimeInvocations,
+  type RunCost,
   type RuntimeRunOptions,
   type RuntimeRunResult,
+  RuntimeSubject,
+  runResult,
   startBenchDatabase,
 } from './invocation.js';
 import { MEMORY_MARGIN, MEMORY_STEP_MIB, type MemoryChoice, memoryChoice } from './memory.js';
@@ -141,6 +144,52 @@ function profileTables(summary: RuntimeProfileSummary): string[] {
 }
 
 /**
+ * Every variant in an execution environment of its own, warmed up, then run by run in turn (the
+ * order rotating), so that each run of one variant has the others' beside it in time: what else the
+ * machine does then weighs on all of them alike.
+ */
+async function measureTakingTurns(
+  databaseUrl: string,
+  variants: readonly Variant[],
+  base: Omit<RuntimeRunOptions, 'floor'>,
+  log: (line: string) => void,
+): Promise<Map<Variant, RuntimeRunResult>> {
+  const subjects = new Map<Variant, RuntimeSubject>();
+  const costs = new Map<Variant, RunCost[]>(variants.map((v) => [v, []]));
+  try {
+    for (const variant of variants) {
+      log(`runtime: starting ${variant.name}`);
+      subjects.set(
+        variant,
+        await RuntimeSubject.start(databaseUrl, {
+          ...base,
+          floor: variant.floor,
+          extraEnvironment: variant.environment,
+        }),
+      );
+    }
+    for (let run = 0; run < base.runs; run++) {
+      const order = variants.map((_, i) => variants[(i + run) % variants.length] as Variant);
+      for (const variant of order) {
+        const cost = await (subjects.get(variant) as RuntimeSubject).run(base.invocationsPerRun);
+        costs.get(variant)?.push(cost);
+        log(
+          `runtime: run ${run + 1}/${base.runs}, ${variant.name}: function ${cost.functionMs.toFixed(1)} ms, emulator ${cost.emulatorMs.toFixed(1)} ms CPU per invocation`,
+        );
+      }
+    }
+    return new Map(
+      variants.map((variant) => {
+        const subject = subjects.get(variant) as RuntimeSubject;
+        return [variant, runResult(subject, costs.get(variant) ?? [], subject.peakRssKiB())];
+      }),
+    );
+  } finally {
+    await Promise.all([...subjects.values()].map((subject) => subject.stop()));
+  }
+}
+
+/**
  * `inProcessMsPerEvent`: CPU per 10,000 records of the handler's path in this process (the handler
  * row above), for the comparison.
  */
@@ -148,29 +197,19 @@ export async function runRuntimeSection(
   options: SectionOptions,
   inProcessMsPerEvent: number,
 ): Promise<MeasuredSection> {
-  const runs = options.quick ? 3 : 7;
+  const runs = options.quick ? 3 : 9;
   const base: Omit<RuntimeRunOptions, 'floor'> = {
     runs,
-    invocationsPerRun: options.quick ? 5 : 10,
+    invocationsPerRun: options.quick ? 5 : 20,
     warmupInvocations: options.quick ? 5 : 10,
     log: options.log,
   };
   options.log('runtime: starting embedded PostgreSQL');
   const { server } = await startBenchDatabase();
-  const results = new Map<Variant, RuntimeRunResult>();
+  let results = new Map<Variant, RuntimeRunResult>();
   let profile: RuntimeProfileSummary | undefined;
   try {
-    for (const variant of VARIANTS) {
-      options.log(`runtime: ${variant.name}`);
-      results.set(
-        variant,
-        await measureRuntimeInvocations(server.url, {
-          ...base,
-          floor: variant.floor,
-          extraEnvironment: variant.environment,
-        }),
-      );
-    }
+    results = await measureTakingTurns(server.url, VARIANTS, base, options.log);
     options.log('runtime: profiling the aggregator in the runtime');
     const profiler = await runtimeProfiler(join(ROOT, '.cache', 'bench', 'runtime-profile'));
     let raw: Awaited<ReturnType<typeof profiler.stop>> | undefined;
@@ -217,7 +256,9 @@ export async function runRuntimeSection(
     `execution environment, invoked with MSK events of ${formatNumber(RECORDS_PER_EVENT)} producer records (${formatNumber(aggregator.eventBytes / 1e6, 2)} MB of JSON each), every`,
     'one at fresh offsets so that it applies, against embedded PostgreSQL with the migrations. CPU is utime + stime',
     "from /proc/<pid>/stat of the function's own process (the node process the emulator starts) and of the",
-    `emulator, read around each run of ${base.invocationsPerRun} invocations (the ticks are 10 ms coarse), after ${base.warmupInvocations} warm-up invocations; ${runs} runs.`,
+    `emulator, read around each run of ${base.invocationsPerRun} invocations (the ticks are 10 ms coarse), after ${base.warmupInvocations} warm-up invocations; ${runs} runs,`,
+    'each variant in an execution environment of its own, the variants taking turns run by run. Resident memory is',
+    "VmRSS and VmHWM (the peak over the process's life) from /proc/<pid>/status of the function's process.",
     'Wall time is from the invoker, the HTTP to the emulator included.',
     '',
     markdownTable(
