@@ -53,7 +53,15 @@ export function cpuByPartTable(systems: readonly SystemMeasurement[], cores: num
     const perThousand = cpuMsPerThousand(share, phase.deliveredRate);
     return [`${formatNumber(share, 1)} %`, perThousand === undefined ? '–' : formatNumber(perThousand, 2)];
   };
-  const rows = roles.map((role) => [role, ...phases.flatMap((phase) => cell(phase, phase?.cpu[role]))]);
+  // Not the systems' work: a share of the machine, not a cost per record.
+  const shareOnly = (cells: string[]) => [cells[0] ?? '–', '–'];
+  const rows = roles.map((role) => [
+    role,
+    ...phases.flatMap((phase) => {
+      const cells = cell(phase, phase?.cpu[role]);
+      return role === OTHER_WORK ? shareOnly(cells) : cells;
+    }),
+  ]);
   rows.push(
     [
       '**consumer, all its parts**',
@@ -65,7 +73,7 @@ export function cpuByPartTable(systems: readonly SystemMeasurement[], cores: num
     [
       'idle: CPU to spare',
       ...phases.flatMap((phase) =>
-        cell(phase, phase === undefined ? undefined : idleShare(phase.cpu, cores)),
+        shareOnly(cell(phase, phase === undefined ? undefined : idleShare(phase.cpu, cores))),
       ),
     ],
   );
