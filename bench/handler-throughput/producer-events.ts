@@ -24,26 +24,26 @@ export interface BenchEvent {
 }
 
 /**
- * Events as the MSK event source mapping delivers them: one partition each, RECORDS_PER_EVENT records
+ * Events as the MSK event source mapping delivers them: one partition each, `recordsPerEvent` records
  * whose values are exactly what the producer sends (toMessage of a generated deal), stamped over a
  * 2 s batching window.
  */
-export function producerEvents(count: number): BenchEvent[] {
+export function producerEvents(count: number, recordsPerEvent: number = RECORDS_PER_EVENT): BenchEvent[] {
   return Array.from({ length: count }, (_, partition) => {
     const generator = new TransactionGenerator({ seed: 1 + partition, idPrefix: ID_PREFIX });
     const sources = producerRecords(generator, {
       topic: BENCH_TOPIC,
       partition,
       firstOffset: 1_000_000,
-      count: RECORDS_PER_EVENT,
-      timestampOf: (offset) => BENCH_EPOCH_MS + Math.floor((offset * WINDOW_MS) / RECORDS_PER_EVENT),
+      count: recordsPerEvent,
+      timestampOf: (offset) => BENCH_EPOCH_MS + Math.floor((offset * WINDOW_MS) / recordsPerEvent),
     });
     const valueBytes = sources.reduce((sum, record) => sum + record.value.length, 0);
     const event = encodeMskEvent(sources, {
       eventSourceArn: EVENT_SOURCE_ARN,
       bootstrapServers: 'b-1.treasurystream.example:9098',
     });
-    return { event, records: decodeMskEvent(event), meanValueBytes: valueBytes / RECORDS_PER_EVENT };
+    return { event, records: decodeMskEvent(event), meanValueBytes: valueBytes / recordsPerEvent };
   });
 }
 
