@@ -334,6 +334,7 @@ describe('processBatch', () => {
       maxAbsAmount: 100,
       maxValueBytes: 1_000,
       maxIdLength: 10,
+      maxBaseAmount: 1_000_000,
     });
 
     // Assess
