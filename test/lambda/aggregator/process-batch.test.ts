@@ -78,6 +78,7 @@ describe('processBatch', () => {
       batchId: 1,
       committedAt: expect.any(Date),
       deltas: store.calls[0]?.deltas,
+      realizedInBase: '0.00',
       limitBreaches: [],
       openBreaches: 0,
       gaps: [],
