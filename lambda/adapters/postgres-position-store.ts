@@ -9,12 +9,14 @@ import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
 const APPLY_BATCH_SQL =
   'SELECT apply_batch($1::text, $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], ' +
   '$8::numeric[], $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bytea[], $14::bytea[], ' +
-  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz, $20::int[], $21::boolean) AS outcome';
+  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz, $20::int[], $21::int[], ' +
+  '$22::numeric[], $23::numeric[], $24::bigint[], $25::boolean) AS outcome';
 
 interface ApplyBatchResult {
   readonly status: 'applied' | 'conflict' | 'gap';
   readonly batchId?: number;
   readonly committedAt?: string;
+  readonly realizedInBase?: string;
   readonly limitBreaches?: readonly LimitBreachChange[];
   readonly openBreaches?: number;
   readonly checkpoints?: readonly { topic: string; partition: number; nextOffset: number }[];
@@ -50,6 +52,28 @@ function toDate(epochMillis: number | undefined): Date | null {
   return epochMillis === undefined ? null : new Date(epochMillis);
 }
 
+/**
+ * The batch's deals as apply_batch folds them: per deal its cell (1-based, into the deltas), amount,
+ * baseAmount (null: none) and trade time. Numbers, not decimal strings: pg writes a number with
+ * String(), which for a cent amount / 100 and for a baseAmount (see Transaction) is its exact decimal,
+ * and a Date per deal would cost more than the rest of the parameters together.
+ */
+function dealArrays(deltas: BatchAggregate['deltas']): [number[], number[], (number | null)[], number[]] {
+  const cells: number[] = [];
+  const amounts: number[] = [];
+  const bases: (number | null)[] = [];
+  const times: number[] = [];
+  deltas.forEach((delta, index) => {
+    for (let k = 0; k < delta.amounts.length; k++) {
+      cells.push(index + 1);
+      amounts.push((delta.amounts[k] as number) / 100);
+      bases.push(delta.bases[k] ?? null);
+      times.push(delta.tradeTimes[k] as number);
+    }
+  });
+  return [cells, amounts, bases, times];
+}
+
 /** Parameters of apply_batch, in its order. Exported for the write-path benchmark and tests. */
 export function applyBatchParameters(batch: BatchAggregate, gapPolicy: GapPolicy = 'refuse'): unknown[] {
   const { ranges, deltas, rejects } = batch;
@@ -74,6 +98,7 @@ export function applyBatchParameters(batch: BatchAggregate, gapPolicy: GapPolicy
     toDate(batch.firstRecordTime),
     toDate(batch.lastRecordTime),
     batch.recordTimeHistogram,
+    ...dealArrays(deltas),
     gapPolicy === 'accept',
   ];
 }
@@ -103,6 +128,7 @@ export class PostgresPositionStore implements PositionStore {
       outcome?.status === 'applied' &&
       outcome.batchId !== undefined &&
       outcome.committedAt !== undefined &&
+      outcome.realizedInBase !== undefined &&
       outcome.limitBreaches !== undefined &&
       outcome.openBreaches !== undefined &&
       outcome.gaps !== undefined
@@ -111,6 +137,7 @@ export class PostgresPositionStore implements PositionStore {
         status: 'applied',
         batchId: Number(outcome.batchId),
         committedAt: new Date(outcome.committedAt),
+        realizedInBase: outcome.realizedInBase,
         limitBreaches: outcome.limitBreaches,
         openBreaches: Number(outcome.openBreaches),
         gaps: toGaps(outcome.gaps),

@@ -28,6 +28,8 @@ export interface BatchSummary {
   /** ISO 8601 time of the commit; null with batchId. */
   readonly committedAt: string | null;
   readonly positions: readonly BatchPositionSummary[];
+  /** The financial result the batch realized in the base currency, decimal text; null when nothing was applied. */
+  readonly realizedInBase: string | null;
   /** Limit breaches the batch began or cleared (already plain data: amounts are decimal strings). */
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the batch; null when nothing was applied. */
@@ -51,6 +53,7 @@ export function summarizeBatch(report: BatchReport): BatchSummary {
       sum: delta.sum.toDecimal(),
       count: delta.count,
     })),
+    realizedInBase: report.realizedInBase ?? null,
     limitBreaches: report.limitBreaches.map((breach) => ({ ...breach })),
     openBreaches: report.openBreaches ?? null,
     gaps: report.gaps.map((gap) => ({ ...gap })),

@@ -12,6 +12,7 @@ import {
   sumDeltas,
 } from '../domain/batch-parts.js';
 import type { KafkaRecord } from '../domain/kafka-record.js';
+import { formatCents, parseCents } from '../domain/money.js';
 import type { ValidationRules } from '../domain/transaction.js';
 import type { LimitBreachChange } from './limit-breach.js';
 import { type OffsetGap, OffsetGapError } from './offset-gap.js';
@@ -29,6 +30,8 @@ export interface IsolationReport {
   /** The last part's batch; undefined when every record had been applied before. */
   readonly batchId: number | undefined;
   readonly committedAt: Date | undefined;
+  /** The result the parts realized together (decimal text); undefined when nothing was applied. */
+  readonly realizedInBase: string | undefined;
   /** The breaches every part began or cleared, in the parts' order. */
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the last part; undefined when nothing was applied. */
@@ -148,6 +151,10 @@ export async function isolateRefusedRecords(
     deltas: sumDeltas(applied.map(({ part }) => part.deltas)),
     batchId: last?.outcome.batchId,
     committedAt: last?.outcome.committedAt,
+    realizedInBase:
+      last === undefined
+        ? undefined
+        : formatCents(applied.reduce((sum, { outcome }) => sum + parseCents(outcome.realizedInBase), 0n)),
     limitBreaches: applied.flatMap(({ outcome }) => outcome.limitBreaches),
     openBreaches: last?.outcome.openBreaches,
     gaps: applied.flatMap(({ outcome }) => outcome.gaps),

@@ -8,6 +8,8 @@ export type ApplyOutcome =
       readonly status: 'applied';
       readonly batchId: number;
       readonly committedAt: Date;
+      /** The financial result the batch realized, in the base currency: decimal text, exact. */
+      readonly realizedInBase: string;
       /** Breaches the batch began or cleared. */
       readonly limitBreaches: readonly LimitBreachChange[];
       /** Breaches open once the batch committed. */

@@ -19,6 +19,8 @@ export interface BatchReport {
   readonly batchId: number | undefined;
   readonly committedAt: Date | undefined;
   readonly deltas: readonly PositionDelta[];
+  /** The financial result the batch realized in the base currency (decimal text); undefined when nothing was applied. */
+  readonly realizedInBase: string | undefined;
   /** Limit breaches the batch began or cleared, in the order of its parts. */
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the batch; undefined when nothing was applied. */
@@ -62,6 +64,7 @@ export async function processBatch(
         ...report,
         batchId: undefined,
         committedAt: undefined,
+        realizedInBase: undefined,
         limitBreaches: [],
         openBreaches: undefined,
         gaps: [],
@@ -74,6 +77,7 @@ export async function processBatch(
         ...report,
         batchId: outcome.batchId,
         committedAt: outcome.committedAt,
+        realizedInBase: outcome.realizedInBase,
         limitBreaches: outcome.limitBreaches,
         openBreaches: outcome.openBreaches,
         gaps: outcome.gaps,
@@ -90,6 +94,7 @@ export async function processBatch(
         deltas: parts.deltas,
         batchId: parts.batchId,
         committedAt: parts.committedAt,
+        realizedInBase: parts.realizedInBase,
         limitBreaches: parts.limitBreaches,
         openBreaches: parts.openBreaches,
         gaps: parts.gaps,

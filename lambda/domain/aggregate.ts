@@ -32,7 +32,7 @@ export function aggregateBatch(
     // decodeTransaction's decision, reason and amount for every input, faster for the producer's
     // values (lambda/domain/fast-decode.ts; test/lambda/domain/fast-decode.test.ts holds them equal).
     const decoded = decodeDealFast(record.value, rules);
-    if (decoded.ok) batch.addDeal(decoded.value.branch, decoded.value.currency, decoded.value.amountCents);
+    if (decoded.ok) batch.addDeal(decoded.value);
     else batch.addReject({ ...record, reason: decoded.reason });
   }
   return batch.finish();
@@ -74,14 +74,14 @@ export function aggregateMskEvent(
         scratch[length] = 0;
         const deal = scanDeal(scratch, rules, length);
         if (deal !== undefined) {
-          batch.addDeal(deal.branch, deal.currency, deal.amountCents);
+          batch.addDeal(deal);
           continue;
         }
       }
       const value = optionalBase64(base64);
       const decoded = decodeTransaction(value, rules);
       if (decoded.ok) {
-        batch.addDeal(decoded.value.branch, decoded.value.currency, decoded.value.amountCents);
+        batch.addDeal(decoded.value);
         continue;
       }
       const rejected: { -readonly [K in keyof RejectedRecord]: RejectedRecord[K] } = {

@@ -2,15 +2,26 @@
  * What a batch becomes before it is written (BatchAggregate) and the one accumulator that builds it,
  * shared by every way in: aggregateBatch, aggregateMskEvent and the parts of a batch being isolated.
  */
+import type { DealAmount } from './fast-decode.js';
 import type { KafkaRecord } from './kafka-record.js';
 import { CentsSum } from './money.js';
 
-/** Sum and count of the valid deals of one branch in one currency within a batch. */
+/**
+ * Sum and count of the valid deals of one branch in one currency within a batch, and the deals
+ * themselves in the order they were read (each partition's offset order), for the financial result's
+ * fold, which depends on the order (db/migrations/1764000000006).
+ */
 export interface PositionDelta {
   readonly branch: string;
   readonly currency: string;
   readonly sum: CentsSum;
   count: number;
+  /** Each deal's amount in cents. */
+  readonly amounts: number[];
+  /** Each deal's baseAmount (see Transaction), null when it has none. */
+  readonly bases: (number | null)[];
+  /** Each deal's trade time, epoch ms: its eventTime, or its Kafka timestamp when it has none. */
+  readonly tradeTimes: number[];
 }
 
 /** A record that is not a valid transaction: where it was, what it held and why it was set aside. */
@@ -80,7 +91,7 @@ export class DeltaTable {
     }
     let delta = byCurrency.get(currency);
     if (delta === undefined) {
-      delta = { branch, currency, sum: new CentsSum(), count: 0 };
+      delta = { branch, currency, sum: new CentsSum(), count: 0, amounts: [], bases: [], tradeTimes: [] };
       byCurrency.set(currency, delta);
     }
     return delta;
@@ -111,6 +122,7 @@ export class BatchAccumulator {
   private partition = -1;
   private checkpoint: number | undefined;
   private range: OffsetRange | undefined;
+  private timestamp = 0;
 
   constructor(
     private readonly eventSource: string,
@@ -134,6 +146,7 @@ export class BatchAccumulator {
       return false;
     }
     this.recordCount++;
+    this.timestamp = timestamp;
     const range = this.range;
     if (range === undefined) {
       this.range = {
@@ -154,10 +167,14 @@ export class BatchAccumulator {
     return true;
   }
 
-  addDeal(branch: string, currency: string, amountCents: number): void {
-    const delta = this.deltas.cell(branch, currency);
-    delta.sum.add(amountCents);
+  /** Adds the deal of the record accepted last. */
+  addDeal(deal: DealAmount): void {
+    const delta = this.deltas.cell(deal.branch, deal.currency);
+    delta.sum.add(deal.amountCents);
     delta.count++;
+    delta.amounts.push(deal.amountCents);
+    delta.bases.push(deal.baseAmount ?? null);
+    delta.tradeTimes.push(deal.eventTime ?? this.timestamp);
   }
 
   addReject(reject: RejectedRecord): void {

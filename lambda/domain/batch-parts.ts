@@ -95,6 +95,10 @@ export function sumDeltas(parts: readonly (readonly PositionDelta[])[]): Positio
       const sum = table.cell(delta.branch, delta.currency);
       sum.sum.addSum(delta.sum);
       sum.count += delta.count;
+      // The parts are in offset order, so their deals are too.
+      sum.amounts.push(...delta.amounts);
+      sum.bases.push(...delta.bases);
+      sum.tradeTimes.push(...delta.tradeTimes);
     }
   }
   return table.inKeyOrder();

@@ -1,4 +1,4 @@
-import { toCents } from './money.js';
+import { CENT_DIGITS, toCents } from './money.js';
 import { escapeText, inspectText, quoteText } from './safe-text.js';
 
 /** A currency deal as a branch reports it: positive amounts buy the currency, negative ones sell it. */
@@ -7,6 +7,13 @@ export interface Transaction {
   readonly currency: string;
   /** Amount in minor units (cents): exact, see money.ts. */
   readonly amountCents: number;
+  /**
+   * What the deal paid (a buy) or received (a sell) in the treasury's base currency, positive, in base
+   * units: a double whose shortest text is the exact decimal (at most 2 decimals and 15 significant
+   * digits, see baseAmountProblem), so String(baseAmount) is what the producer wrote. Optional: the
+   * tutorial's deals have none, and their position's result is then unknown (db/migrations/…0006).
+   */
+  readonly baseAmount?: number;
   /** Unique id the producer gives each deal; optional because the tutorial's records have none. */
   readonly id?: string;
   /** When the deal happened, epoch milliseconds; optional for the same reason. */
@@ -22,6 +29,8 @@ export interface ValidationRules {
   readonly maxValueBytes: number;
   /** Longest transaction id accepted, in code points. @default 128 */
   readonly maxIdLength: number;
+  /** Largest baseAmount accepted, in base-currency units. @default 10_000_000_000_000_000 */
+  readonly maxBaseAmount: number;
 }
 
 export const DEFAULT_RULES: ValidationRules = {
@@ -31,7 +40,16 @@ export const DEFAULT_RULES: ValidationRules = {
   maxAbsAmount: 1_000_000_000_000,
   maxValueBytes: 65_536,
   maxIdLength: 128,
+  // The largest amount at 10,000 base units a unit: a rate no currency reaches against the rouble.
+  maxBaseAmount: 10_000_000_000_000_000,
 };
+
+/**
+ * Above 15 significant digits two decimal texts can parse to the same double, so the base amount
+ * would silently change: such a value is refused rather than rounded. Every amount the amount rule
+ * accepts has at most 15 of them, so |amount| × 10,000 always passes.
+ */
+export const MAX_BASE_AMOUNT_SIGNIFICANT_DIGITS = 15;
 
 export type Validation =
   | { readonly ok: true; readonly value: Transaction }
@@ -74,6 +92,31 @@ function branchProblem(branch: string, rules: ValidationRules): string | undefin
   return undefined;
 }
 
+/** Why a JSON value is no baseAmount under `rules`, or undefined when it is one. */
+function baseAmountProblem(baseAmount: unknown, rules: ValidationRules): string | undefined {
+  if (typeof baseAmount !== 'number')
+    return `baseAmount must be a JSON number, got ${describeType(baseAmount)}`;
+  if (!Number.isFinite(baseAmount)) return 'baseAmount is not a finite number';
+  if (!(baseAmount > 0)) return `baseAmount ${baseAmount} must be positive`;
+  if (baseAmount > rules.maxBaseAmount) {
+    return `baseAmount ${baseAmount} is out of bounds: it must be at most ${rules.maxBaseAmount}`;
+  }
+  // Counted on the number's shortest text, as amount's decimals are: 9000.50 and 9.0005e3 are one value.
+  const text = String(baseAmount);
+  const dot = text.indexOf('.');
+  if (text.includes('e') || (dot >= 0 && text.length - dot - 1 > CENT_DIGITS)) {
+    return `baseAmount ${baseAmount} has more than ${CENT_DIGITS} decimal places`;
+  }
+  const significant = text.replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+  if (significant > MAX_BASE_AMOUNT_SIGNIFICANT_DIGITS) {
+    return (
+      `baseAmount ${baseAmount} has more than ${MAX_BASE_AMOUNT_SIGNIFICANT_DIGITS} significant digits, ` +
+      'more than a JSON number carries exactly'
+    );
+  }
+  return undefined;
+}
+
 /** Validates an already parsed JSON value against the transaction schema. */
 export function validateTransaction(input: unknown, rules: ValidationRules = DEFAULT_RULES): Validation {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -81,7 +124,7 @@ export function validateTransaction(input: unknown, rules: ValidationRules = DEF
   }
   const record = input as Record<string, unknown>;
 
-  const { branch, currency, amount, id, eventTime } = record;
+  const { branch, currency, amount, baseAmount, id, eventTime } = record;
   if (branch === undefined) return reject('branch is missing');
   if (typeof branch !== 'string') return reject(`branch must be a string, got ${describeType(branch)}`);
   const problem = branchProblem(branch, rules);
@@ -103,6 +146,10 @@ export function validateTransaction(input: unknown, rules: ValidationRules = DEF
   }
   const amountCents = toCents(amount);
   if (amountCents === undefined) return reject(`amount ${amount} has more than 2 decimal places`);
+  if (baseAmount !== undefined) {
+    const baseProblem = baseAmountProblem(baseAmount, rules);
+    if (baseProblem !== undefined) return reject(baseProblem);
+  }
 
   if (id !== undefined) {
     if (typeof id !== 'string') return reject(`id must be a string, got ${describeType(id)}`);
@@ -118,6 +165,7 @@ export function validateTransaction(input: unknown, rules: ValidationRules = DEF
   }
 
   const value: Transaction = { branch, currency, amountCents };
+  if (baseAmount !== undefined) Object.assign(value, { baseAmount });
   if (id !== undefined) Object.assign(value, { id });
   if (eventTime !== undefined) Object.assign(value, { eventTime });
   return { ok: true, value };

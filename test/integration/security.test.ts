@@ -213,8 +213,9 @@ describe('database roles: each has only what it needs', () => {
       truncate: await outcome(url, 'TRUNCATE applied_batch CASCADE'),
       applyBatch: await outcome(
         url,
-        'SELECT apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)',
-        ['s', [], [], [], [], [], [], [], [], [], [], [], [], [], [], [], 0, null, null, []],
+        'SELECT apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, ' +
+          '$20, $21, $22, $23, $24)',
+        ['s', [], [], [], [], [], [], [], [], [], [], [], [], [], [], [], 0, null, null, [], [], [], [], []],
       ),
       laterFunction: await outcome(url, 'SELECT later_fn()'),
       createTable: await outcome(url, 'CREATE TABLE mine (x int)'),

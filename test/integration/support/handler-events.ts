@@ -18,6 +18,7 @@ export function handlerEvent(records: readonly KafkaRecordSource[]): MSKEvent {
 /** Empties every table the handler writes, so that a test starts from no positions and no checkpoints. */
 export async function resetHandlerTables(pool: pg.Pool): Promise<void> {
   await pool.query(
-    'TRUNCATE applied_batch, transaction_flow, currency_position, rejected_transaction, partition_checkpoint, offset_gap, limit_breach',
+    'TRUNCATE applied_batch, transaction_flow, position_result_flow, currency_position, rejected_transaction, ' +
+      'partition_checkpoint, offset_gap, limit_breach',
   );
 }

@@ -22,7 +22,18 @@ describe('summarizeBatch', () => {
       ...counts,
       batchId: 7,
       committedAt: new Date('2026-12-01T10:00:00.123Z'),
-      deltas: [{ branch: 'Kazan', currency: 'USD', sum, count: 2 }],
+      deltas: [
+        {
+          branch: 'Kazan',
+          currency: 'USD',
+          sum,
+          count: 2,
+          amounts: [-100_000, -23_450],
+          bases: [9_000, null],
+          tradeTimes: [1, 2],
+        },
+      ],
+      realizedInBase: '-12.34',
       limitBreaches: BREACHES,
       openBreaches: 3,
       gaps: [{ topic: 'transaction', partition: 1, checkpoint: 40, firstOffset: 52 }],
@@ -34,6 +45,7 @@ describe('summarizeBatch', () => {
       batchId: 7,
       committedAt: '2026-12-01T10:00:00.123Z',
       positions: [{ branch: 'Kazan', currency: 'USD', sum: '-1234.50', count: 2 }],
+      realizedInBase: '-12.34',
       limitBreaches: BREACHES,
       openBreaches: 3,
       gaps: [{ topic: 'transaction', partition: 1, checkpoint: 40, firstOffset: 52 }],
@@ -50,6 +62,7 @@ describe('summarizeBatch', () => {
       batchId: undefined,
       committedAt: undefined,
       deltas: [],
+      realizedInBase: undefined,
       limitBreaches: [],
       openBreaches: undefined,
       gaps: [],
@@ -58,6 +71,7 @@ describe('summarizeBatch', () => {
     expect(JSON.parse(JSON.stringify(summary))).toMatchObject({
       batchId: null,
       committedAt: null,
+      realizedInBase: null,
       openBreaches: null,
     });
   });

@@ -78,6 +78,7 @@ describe('processBatch', () => {
       batchId: 1,
       committedAt: expect.any(Date),
       deltas: store.calls[0]?.deltas,
+      realizedInBase: '0.00',
       limitBreaches: [],
       openBreaches: 0,
       gaps: [],
@@ -334,6 +335,7 @@ describe('processBatch', () => {
       maxAbsAmount: 100,
       maxValueBytes: 1_000,
       maxIdLength: 10,
+      maxBaseAmount: 1_000_000,
     });
 
     // Assess

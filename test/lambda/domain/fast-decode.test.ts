@@ -138,6 +138,7 @@ class Cases {
 
   amountText(): string {
     const usual = () => {
+      if (this.chance(0.8)) return `${this.int(1, 9_999_999)}${this.pick(['', `.${this.digits(2)}`, '.5'])}`;
       const whole = this.pick([
         '0',
         String(this.int(1, 100)),
@@ -177,6 +178,43 @@ class Cases {
       const exponent = this.pick(['', '', 'e2', 'E+2', 'e-2', 'e400', 'e-400', 'e']);
       return `${this.chance(0.5) ? '-' : ''}${whole}${fraction}${exponent}`;
     };
+    return this.either(usual, odd);
+  }
+
+  /** A baseAmount: usually positive with at most 2 decimals, around the 15-digit and 10^16 bounds too. */
+  baseAmountText(): string {
+    const usual = () => {
+      if (this.chance(0.8)) return `${this.int(1, 9_999_999)}${this.pick(['', `.${this.digits(2)}`, '.5'])}`;
+      const whole = this.pick([
+        '0',
+        String(this.int(1, 100)),
+        String(this.int(1, 9_999_999)),
+        `${this.int(1, 9)}${this.digits(this.int(10, 13))}`,
+        `${this.int(1, 9)}${this.digits(this.int(14, 17))}`,
+        '10000000000000000',
+        `${this.int(1, 9)}0000000000000000`,
+      ]);
+      const fraction = this.pick(['', '', `.${this.digits(1)}`, `.${this.digits(2)}`, '.00', '.01']);
+      return `${whole}${fraction}`;
+    };
+    const odd = () =>
+      this.pick([
+        '0',
+        '0.00',
+        '-0',
+        '-1',
+        '-90.5',
+        '1.234',
+        '"9000"',
+        'null',
+        '1e2',
+        '1e400',
+        '1e-7',
+        '012',
+        '12.',
+        `${this.int(1, 9)}${this.digits(this.int(15, 22))}.${this.digits(2)}`,
+        '0.1000000000000000055511151231257827',
+      ]);
     return this.either(usual, odd);
   }
 
@@ -259,6 +297,13 @@ class Cases {
       fields.push(['amount', this.amountText()]);
     if (
       this.either(
+        () => this.chance(0.7),
+        () => this.chance(0.5),
+      )
+    )
+      fields.push(['baseAmount', this.baseAmountText()]);
+    if (
+      this.either(
         () => this.chance(0.9),
         () => this.chance(0.5),
       )
@@ -275,12 +320,13 @@ class Cases {
     const members = fields.map(([key, value]) => `"${key}":${value}`);
     if (this.chance(this.oddness / 2)) {
       // A duplicate key: JSON.parse keeps the last one.
-      const key = this.pick(['id', 'branch', 'currency', 'amount', 'eventTime'] as const);
+      const key = this.pick(['id', 'branch', 'currency', 'amount', 'baseAmount', 'eventTime'] as const);
       const value = {
         id: () => this.idJson(),
         branch: () => this.branchJson(),
         currency: () => this.currencyJson(),
         amount: () => this.amountText(),
+        baseAmount: () => this.baseAmountText(),
         eventTime: () => this.eventTimeText(),
       }[key]();
       members.splice(this.int(0, members.length), 0, `"${key}":${value}`);
@@ -345,6 +391,7 @@ const TIGHT_RULES: ValidationRules = {
   maxAbsAmount: 100_000,
   maxValueBytes: 100,
   maxIdLength: 6,
+  maxBaseAmount: 1_000_000,
 };
 const WIDE_RULES: ValidationRules = { ...DEFAULT_RULES, maxAbsAmount: 1e20, maxBranchLength: 100 };
 const SMALL_VALUE_RULES: ValidationRules = { ...DEFAULT_RULES, maxValueBytes: 90 };
@@ -369,13 +416,18 @@ function sameValidation(a: Validation, b: Validation): boolean {
   );
 }
 
-/** The same decision and reason, and for an accepted value the same branch, currency and amount. */
+/**
+ * The same decision and reason, and for an accepted value the same branch, currency, amount, base
+ * amount and event time.
+ */
 function sameDeal(deal: DealValidation, plain: Validation): boolean {
   if (!deal.ok || !plain.ok) return !deal.ok && !plain.ok && deal.reason === plain.reason;
   return (
     deal.value.branch === plain.value.branch &&
     deal.value.currency === plain.value.currency &&
-    Object.is(deal.value.amountCents, plain.value.amountCents)
+    Object.is(deal.value.amountCents, plain.value.amountCents) &&
+    Object.is(deal.value.baseAmount, plain.value.baseAmount) &&
+    Object.is(deal.value.eventTime, plain.value.eventTime)
   );
 }
 

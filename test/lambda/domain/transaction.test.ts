@@ -426,3 +426,47 @@ describe('validateTransaction', () => {
     });
   });
 });
+
+describe('validateTransaction: baseAmount', () => {
+  const deal = { branch: 'Kazan', currency: 'USD', amount: -150 };
+
+  it.each([
+    [14250, 14250],
+    [9000.5, 9000.5],
+    [0.01, 0.01],
+    // |amount| × 10,000 at the amount's own bound passes: the rule allows any rate up to 10,000.
+    [1e16, 1e16],
+    [123456789012.34 * 1e4, 1234567890123400],
+  ])('takes a baseAmount of %s', (baseAmount, expected) => {
+    // Act
+    const result = validateTransaction({ ...deal, baseAmount });
+
+    // Assess
+    expect(result).toEqual({
+      ok: true,
+      value: { branch: 'Kazan', currency: 'USD', amountCents: -15000, baseAmount: expected },
+    });
+  });
+
+  it.each([
+    ['9000', 'baseAmount must be a JSON number, got a string'],
+    [null, 'baseAmount must be a JSON number, got null'],
+    [Number.POSITIVE_INFINITY, 'baseAmount is not a finite number'],
+    [0, 'baseAmount 0 must be positive'],
+    [-0, 'baseAmount 0 must be positive'],
+    [-14250, 'baseAmount -14250 must be positive'],
+    [1.234, 'baseAmount 1.234 has more than 2 decimal places'],
+    [1e-7, 'baseAmount 1e-7 has more than 2 decimal places'],
+    [1e16 + 2, 'baseAmount 10000000000000002 is out of bounds: it must be at most 10000000000000000'],
+    [
+      1234567890123456,
+      'baseAmount 1234567890123456 has more than 15 significant digits, more than a JSON number carries exactly',
+    ],
+  ])('sets a deal with baseAmount %s aside: %s', (baseAmount, reason) => {
+    // Act
+    const result = validateTransaction({ ...deal, baseAmount });
+
+    // Assess
+    expect(reasonOf(result)).toBe(reason);
+  });
+});
