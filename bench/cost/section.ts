@@ -6,7 +6,7 @@
  * tutorial's Spark on AWS Glue streaming at its smallest. The arithmetic is bench/cost/price-per-deal.ts.
  */
 import { aggregatorFunction } from '../../contracts/functions.js';
-import { DEFAULT_CONFIG } from '../../contracts/settings.js';
+import { DEFAULT_SETTINGS } from '../../contracts/settings.js';
 import { markdownTable } from '../report/markdown.js';
 import type { MeasuredSection, SectionOptions } from '../report/section.js';
 import { formatNumber, summarize } from '../report/stats.js';
@@ -37,9 +37,9 @@ export const PRICED_RATES = [100, 10_000] as const;
 /** The stack's mapping with its default settings. */
 export function stackMapping(): MappingShape {
   return {
-    partitions: DEFAULT_CONFIG.topicPartitions,
-    batchSize: DEFAULT_CONFIG.aggregatorBatchSize,
-    windowSeconds: DEFAULT_CONFIG.aggregatorBatchingWindowSeconds,
+    partitions: DEFAULT_SETTINGS.streaming.topicPartitions,
+    batchSize: DEFAULT_SETTINGS.mapping.aggregatorBatchSize,
+    windowSeconds: DEFAULT_SETTINGS.mapping.aggregatorBatchingWindowSeconds,
   };
 }
 
