@@ -7,10 +7,11 @@ import { positionOf } from '../verify/mapping-lag.js';
 import { formatStatus } from './console-view.js';
 import { describeFunctions, type PipelineFunctions, startPipelineFunctions } from './pipeline-functions.js';
 import { checkRunTotals } from './run-check.js';
+import { RunCounters } from './run-counters.js';
 import { openRunLog, type RunLog } from './run-log.js';
 import { type RunMapping, startRunMapping } from './run-mapping.js';
 import { awaitCtrlC, type Interruption, produceOnSchedule, SCHEDULE_MS } from './run-schedule.js';
-import { RunCounters, watchRunStatus } from './run-status.js';
+import { watchRunStatus } from './run-status.js';
 
 export interface PipelineOptions {
   /** Seconds to produce before draining, checking and exiting; undefined runs until Ctrl-C. */

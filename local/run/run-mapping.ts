@@ -14,7 +14,7 @@ import type { LocalServices } from '../infra/services.js';
 import { TOPIC } from '../infra/services.js';
 import { formatBatchTable, formatLimitBreach } from './console-view.js';
 import type { PipelineFunctions } from './pipeline-functions.js';
-import type { RunCounters } from './run-status.js';
+import type { RunCounters } from './run-counters.js';
 
 export interface RunMappingOptions {
   readonly groupId: string;

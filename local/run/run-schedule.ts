@@ -5,7 +5,7 @@
 import { PRODUCER_SCHEDULE_SECONDS } from '../../contracts/producer.js';
 import type { ProducerSummary } from '../../lambda/producer/handler.js';
 import type { PipelineFunctions } from './pipeline-functions.js';
-import type { RunCounters } from './run-status.js';
+import type { RunCounters } from './run-counters.js';
 import { scheduledEvent } from './scheduled-event.js';
 
 export const SCHEDULE_MS = PRODUCER_SCHEDULE_SECONDS * 1000;

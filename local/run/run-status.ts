@@ -1,33 +1,11 @@
 /** What a run has done so far, as the console's status line and the final summary show it. */
-import { AGGREGATOR_METRIC } from '../../contracts/telemetry/metrics.js';
 import { TOPIC } from '../infra/services.js';
-import { emfValue, type FunctionOutputLine } from '../lambda-runtime/function-output.js';
 import { positionOf, whileCoordinatorLoads } from '../verify/mapping-lag.js';
 import { formatStatus, type StatusSnapshot } from './console-view.js';
+import type { RunCounters } from './run-counters.js';
 import type { RunMapping } from './run-mapping.js';
 
 const STATUS_EVERY_MS = 2_000;
-
-export class RunCounters {
-  produced = 0;
-  applied = 0;
-  rejected = 0;
-  batches = 0;
-
-  countApplied(applied: number, rejected: number): void {
-    this.applied += applied;
-    this.rejected += rejected;
-  }
-
-  /** As CloudWatch gets them: the aggregator's EMF lines count what was applied and rejected. */
-  countOutput(functionName: string, line: FunctionOutputLine): void {
-    if (functionName !== 'aggregator' || line.kind !== 'metrics') return;
-    this.countApplied(
-      emfValue(line.document, AGGREGATOR_METRIC.applied) ?? 0,
-      emfValue(line.document, AGGREGATOR_METRIC.rejected) ?? 0,
-    );
-  }
-}
 
 export interface RunStatus {
   /** When the mapping had started: the run's clock. */
