@@ -12,14 +12,14 @@ import {
 } from '../../../contracts/settings.js';
 import { acknowledgeCheckovFindings, acknowledgeGuardFindings } from '../common/checker-findings.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import { type Database, LAMBDA_CA_BUNDLE } from '../database/database.js';
-import type { Network } from '../network/network.js';
-import type { Streaming } from '../streaming/streaming.js';
+import { type IPipelineDatabase, LAMBDA_CA_BUNDLE } from '../database/database.js';
+import type { IPipelineNetwork } from '../network/network.js';
+import type { IPipelineTopic } from '../streaming/streaming.js';
 
 export interface AggregatorProps {
-  readonly network: Network;
-  readonly streaming: Streaming;
-  readonly database: Database;
+  readonly network: IPipelineNetwork;
+  readonly streaming: IPipelineTopic;
+  readonly database: IPipelineDatabase;
   /** The CloudWatch namespace of the aggregator's EMF metrics. */
   readonly metricsNamespace: string;
   /**

@@ -6,12 +6,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sam from 'aws-cdk-lib/aws-sam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import type { DatabaseSettings, LifecycleSettings, LogSettings } from '../../../contracts/settings.js';
 import { functionBackedResource } from '../common/function-backed-resource.js';
 import { functionLogGroup } from '../common/function-log-group.js';
 import { PipelineFunction, PROJECT_ROOT } from '../common/pipeline-function.js';
-import type { Network } from '../network/network.js';
+import type { IPipelineNetwork } from '../network/network.js';
 import { acknowledgeDatabaseFindings } from './database-findings.js';
 
 /** The database the pipeline writes, as the local runtime names it. */
@@ -25,7 +25,7 @@ const POSTGRES_PORT = 5432;
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
 export interface DatabaseProps {
-  readonly network: Network;
+  readonly network: IPipelineNetwork;
   /** The instance, its storage and backups, and the SQL clients let in on 5432. */
   readonly settings: DatabaseSettings;
   /** How long the rotation and schema-setup logs are kept. */
@@ -49,13 +49,21 @@ export function migrationsDigest(dir = MIGRATIONS_DIR): string {
   return hash.digest('hex');
 }
 
+/** What the functions that write the database use of it. */
+export interface IPipelineDatabase extends ec2.IConnectable {
+  /** Login for the aggregator: EXECUTE on apply_batch and nothing else. */
+  readonly aggregatorSecret: secretsmanager.ISecret;
+  /** The schema custom resource: what uses the database depends on it. */
+  readonly schema: IDependable;
+}
+
 /**
  * RDS PostgreSQL in the data subnets, encrypted, never public, TLS only. The administrator, the
  * aggregator and the SQL readers each have a generated secret that Secrets Manager rotates; the
  * schema and the two roles come from db/migrations, applied by a custom resource running
  * db/migrate.ts, which then gives the roles the logins their secrets hold.
  */
-export class Database extends Construct implements ec2.IConnectable {
+export class Database extends Construct implements IPipelineDatabase {
   public readonly instance: rds.DatabaseInstance;
   public readonly adminSecret: secretsmanager.ISecret;
   /** Login for the aggregator: EXECUTE on apply_batch and nothing else. */
@@ -194,7 +202,7 @@ export class Database extends Construct implements ec2.IConnectable {
   }
 
   private applySchema(
-    network: Network,
+    network: IPipelineNetwork,
     props: DatabaseProps,
     securityGroup: ec2.SecurityGroup,
   ): CustomResource {

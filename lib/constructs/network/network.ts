@@ -22,13 +22,26 @@ export interface NetworkProps {
   readonly retainApplicationTier: boolean;
 }
 
+/** What the constructs placed in the pipeline's network use of it. */
+export interface IPipelineNetwork {
+  readonly vpc: ec2.IVpc;
+  /** Functions, brokers and endpoints. */
+  readonly applicationSubnets: ec2.SubnetSelection;
+  /** The database only. */
+  readonly dataSubnets: ec2.SubnetSelection;
+  /** Lets the clients reach the AWS API endpoints on 443. */
+  allowEndpointsFrom(...clients: ec2.IConnectable[]): void;
+  /** A gateway endpoint to S3, for what writes to a bucket from the VPC. */
+  addS3GatewayEndpoint(): void;
+}
+
 /**
  * A VPC over two zones with no route to the internet: an application tier (functions, brokers,
  * endpoints) and a data tier (the database). AWS APIs are reached through interface endpoints:
  * Lambda and STS for the MSK event source mapping, Secrets Manager for the functions and the
  * rotation, the MSK API for the bootstrap brokers. See docs/DEPLOY.md for endpoints versus NAT.
  */
-export class Network extends Construct {
+export class Network extends Construct implements IPipelineNetwork {
   public readonly vpc: ec2.IVpc;
   /** Functions, brokers and endpoints. */
   public readonly applicationSubnets: ec2.SubnetSelection = { subnetGroupName: 'application' };

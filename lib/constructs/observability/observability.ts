@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -19,11 +20,11 @@ import {
   type ResourceName,
 } from '../../../contracts/telemetry/metrics.js';
 import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
-import type { PipelineFunction } from '../common/pipeline-function.js';
 
 export interface ObservabilityProps {
-  readonly producer: PipelineFunction;
-  readonly aggregator: PipelineFunction;
+  /** The producer's function, and its log group, where its deals-sent line is counted. */
+  readonly producer: { readonly function: lambda.IFunction; readonly logGroup: logs.ILogGroup };
+  readonly aggregator: { readonly function: lambda.IFunction };
   readonly database: rds.IDatabaseInstance;
   /** The secret rotation functions, whose failures leave a secret unrotated. @default none */
   readonly rotationFunctionArns?: readonly string[];

@@ -5,12 +5,12 @@ import { Construct } from 'constructs';
 import { producerFunction } from '../../../contracts/functions.js';
 import type { LogSettings, ProducerSettings } from '../../../contracts/settings.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import type { Network } from '../network/network.js';
-import type { Streaming } from '../streaming/streaming.js';
+import type { IPipelineNetwork } from '../network/network.js';
+import type { IPipelineTopic } from '../streaming/streaming.js';
 
 export interface ProducerProps {
-  readonly network: Network;
-  readonly streaming: Streaming;
+  readonly network: IPipelineNetwork;
+  readonly streaming: IPipelineTopic;
   /** The rate, and the seconds each run sends for (below a minute so that runs do not overlap). */
   readonly settings: ProducerSettings;
   readonly logs: LogSettings;

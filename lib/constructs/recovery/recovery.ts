@@ -4,14 +4,14 @@ import { recoveryGroupId } from '../../../contracts/event-source-mapping.js';
 import { recoveryFunction } from '../../../contracts/functions.js';
 import type { LogSettings } from '../../../contracts/settings.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import { type Database, LAMBDA_CA_BUNDLE } from '../database/database.js';
-import type { Network } from '../network/network.js';
-import type { Streaming } from '../streaming/streaming.js';
+import { type IPipelineDatabase, LAMBDA_CA_BUNDLE } from '../database/database.js';
+import type { IPipelineNetwork } from '../network/network.js';
+import type { IPipelineTopic } from '../streaming/streaming.js';
 
 export interface RecoveryProps {
-  readonly network: Network;
-  readonly streaming: Streaming;
-  readonly database: Database;
+  readonly network: IPipelineNetwork;
+  readonly streaming: IPipelineTopic;
+  readonly database: IPipelineDatabase;
   /** The mapping's consumer group, whose committed offsets the recovery reads. */
   readonly consumerGroupId: string;
   readonly logs: LogSettings;

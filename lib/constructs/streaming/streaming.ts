@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { topicSetupFunction } from '../../../contracts/functions.js';
 import type { LifecycleSettings, LogSettings, StreamingSettings } from '../../../contracts/settings.js';
 import { durabilitySettings, minInsyncReplicasFor } from '../../../contracts/topic.js';
@@ -13,14 +13,14 @@ import { functionBackedResource } from '../common/function-backed-resource.js';
 import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
 import { replacementSafeName } from '../common/replacement-safe-name.js';
-import type { Network } from '../network/network.js';
+import type { IPipelineNetwork } from '../network/network.js';
 import { brokerConfiguration, clusterReplacementProperties } from './cluster-parts.js';
 
 /** The port of the brokers' SASL/IAM listener over TLS. */
 export const IAM_BROKER_PORT = 9098;
 
 export interface StreamingProps {
-  readonly network: Network;
+  readonly network: IPipelineNetwork;
   /** The brokers, the topic created in the cluster, and how long it keeps records. */
   readonly settings: StreamingSettings;
   /** How long the broker and topic-setup logs are kept. */
@@ -32,11 +32,25 @@ export interface StreamingProps {
   readonly lifecycle: LifecycleSettings;
 }
 
+/** What the pipeline's functions use of the cluster and its topic. */
+export interface IPipelineTopic extends ec2.IConnectable {
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly brokerCount: number;
+  readonly topic: string;
+  /** The custom resource that creates the topic: what reads or writes it depends on it. */
+  readonly topicResource: IDependable;
+  topicArn(topic: string): string;
+  groupArn(group: string): string;
+  grantProduce(grantee: iam.IGrantable, topic: string): void;
+  grantConsume(grantee: iam.IGrantable, topic: string, group: string): void;
+}
+
 /**
  * An MSK provisioned cluster reached only with IAM over TLS, encrypted at rest with its own key,
  * its broker logs in CloudWatch, and the pipeline's topic created in it by a custom resource.
  */
-export class Streaming extends Construct implements ec2.IConnectable {
+export class Streaming extends Construct implements IPipelineTopic {
   public readonly clusterArn: string;
   public readonly clusterName: string;
   public readonly brokerCount: number;
@@ -207,7 +221,7 @@ export class Streaming extends Construct implements ec2.IConnectable {
   }
 
   private createTopic(
-    network: Network,
+    network: IPipelineNetwork,
     props: StreamingProps,
     cluster: msk.CfnCluster,
     securityGroup: ec2.SecurityGroup,
