@@ -115,6 +115,7 @@ async function report(args: {
       'npm run bench               # full run: writes docs/BENCHMARKS.md and docs/benchmarks.svg',
       'npm run bench -- --quick    # CI: short runs, writes .cache/bench/',
       'npm run bench -- --only handler,write-path,profile',
+      'npm run bench -- --only cost   # section 6 alone: the aggregator under the runtime at the priced event sizes',
       'npx tsx bench/profile/hot-path-cli.ts --seconds 8 --profile hot-path.cpuprofile   # the profiled loop alone',
     ],
     sections: results,

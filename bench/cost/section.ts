@@ -197,7 +197,7 @@ export async function runCostSection(options: SectionOptions): Promise<MeasuredS
     costTable(months, invocations, memoryMiB),
     '',
     `Spark: the tutorial's job on AWS Glue streaming ETL, Spark Structured Streaming managed by AWS, at its smallest: ${GLUE_STREAMING.minimumWorkers} workers of ${GLUE_STREAMING.workerType} (${GLUE_STREAMING.dpuPerWorker} DPU, 2 vCPU, 4 GB each) ` +
-      `at $${GLUE_STREAMING.usdPerDpuHour} per DPU-hour ([Glue pricing](${GLUE_STREAMING.source.url})), running all month as a stream does; at the 3.5 ms of CPU per 1,000 records Spark took here, 10,000 deals/s need a twentieth of one vCPU, so the smallest job suffices at both rates. ` +
+      `at $${GLUE_STREAMING.usdPerDpuHour} per DPU-hour ([Glue pricing](${GLUE_STREAMING.source.url})), running all month as a stream does; at the few milliseconds of CPU per 1,000 records Spark takes here (section 4), 10,000 deals/s need a small part of one of the job's 4 vCPU, so the smallest job suffices at both rates. ` +
       "It reads the same cluster and writes the same database: it pays their fixed costs too, but not the two endpoints only Lambda's mapping needs. Glue's own networking and logs are left out, to its advantage.",
     '',
     'Fixed monthly costs (docs/DEPLOY.md, "Monthly cost of the default stack", less the demo producer, which is the load and not the pipeline):',

@@ -87,3 +87,18 @@ export function cpuByPartTable(systems: readonly SystemMeasurement[], cores: num
   ];
   return markdownTable(header, rows, ['left', ...systems.flatMap(() => ['right', 'right'] as const)]);
 }
+
+/**
+ * The evidence that the load generator was not the limit: what it took at the sustained step, and
+ * how fast it went alone (the preload, flat out, before the consumer started).
+ */
+export function generatorHeadroom(m: SystemMeasurement): string {
+  const phase = sustainedPhase(m);
+  if (phase === undefined) return '';
+  const share = phase.cpu[LOAD_GENERATOR] ?? 0;
+  return (
+    `${m.system}: at its sustained step (${formatNumber(phase.offeredRate)} records/s) the load generator took ${formatNumber(share, 1)} % of one core ` +
+    `(${formatNumber(cpuMsPerThousand(share, phase.deliveredRate) ?? 0, 2)} ms per 1,000 records); alone, flat out, it offered ${formatNumber(m.producerRate)} records/s, ` +
+    `${formatNumber(m.producerRate / phase.offeredRate, 1)}× that step.`
+  );
+}

@@ -12,7 +12,7 @@ import { markdownTable, verdict } from '../report/markdown.js';
 import type { MeasuredSection, SectionOptions, TargetCheck } from '../report/section.js';
 import { atLeast, atMost, formatNumber } from '../report/stats.js';
 import { AggregatorConsumer } from './aggregator-system.js';
-import { cpuByPartTable } from './cpu-by-part.js';
+import { cpuByPartTable, generatorHeadroom } from './cpu-by-part.js';
 import { formatCpu, LOAD_GENERATOR } from './cpu-meter.js';
 import { formatMs, type SystemMeasurement } from './harness.js';
 import { LOAD_DESCRIPTION } from './load/java-producer-fleet.js';
@@ -113,6 +113,8 @@ export function endToEndMarkdown(
     "CPU by part at the sustained step (the ESM emulator and the runtime emulators are what AWS runs for us; the functions' processes, runtime client and handler, are what Lambda bills):",
     '',
     cpuByPartTable([m]),
+    '',
+    generatorHeadroom(m),
     '',
     `What limits it: ${limitNote(m)}`,
     '',

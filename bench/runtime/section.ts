@@ -109,7 +109,11 @@ function findings(f: Findings): string {
   both as the stack configures them; with glibc's malloc defaults ${ms(f.untunedMs)} ÷ ${ms(f.untunedFloorMs)} = ${formatNumber(f.untunedMs / f.untunedFloorMs, 2)}.
   The handler's share is the difference, ${ms(f.aggregatorMs - f.floorMs)} per ${formatNumber(RECORDS_PER_EVENT)} records, PostgreSQL's round trip, the log line and the metrics included.
 - **\`${MALLOC_TUNABLES_ENV}\` is adopted** (contracts/functions.ts, so in the stack and in the local runtime alike):
-  the aggregator took ${ms(f.aggregatorMs)} with it against ${ms(f.untunedMs)} without, the floor ${ms(f.floorMs)} against ${ms(f.untunedFloorMs)}.
+  the aggregator took ${ms(f.aggregatorMs)} with it against ${ms(f.untunedMs)} without, the floor ${ms(f.floorMs)} against ${ms(f.untunedFloorMs)}${
+    f.aggregatorMs < f.untunedMs
+      ? ''
+      : ': **this run shows no saving**, so the decision rests on the runs named in the commit that adopted it, to be read again'
+  }.
   Why it holds in AWS: \`nodejs24.x\` runs on Amazon Linux 2023 ([Lambda runtimes for Node.js](https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html)),
   whose glibc is 2.34 ([AL2023 core toolchain packages](https://docs.aws.amazon.com/linux/al2023/ug/core-glibc.html)); the three malloc tunables exist since glibc 2.26
   ([glibc manual, memory allocation tunables](https://www.gnu.org/software/libc/manual/html_node/Memory-Allocation-Tunables.html)); glibc ignores tunables only in

@@ -2,7 +2,7 @@
  * Our pipeline and the Spark peer side by side: the comparison table, the section's targets as checks,
  * and its markdown and figures. Pure.
  */
-import { cpuByPartTable } from '../e2e/cpu-by-part.js';
+import { cpuByPartTable, generatorHeadroom } from '../e2e/cpu-by-part.js';
 import { formatMs, type SystemMeasurement } from '../e2e/harness.js';
 import { LOAD_FRACTIONS, WINDOW_MS } from '../e2e/plan.js';
 import {
@@ -173,6 +173,8 @@ export function sideBySideMarkdown(
     "CPU by part at each one's sustained step (% of one core, and ms per 1,000 records delivered):",
     '',
     cpuByPartTable([ours, spark]),
+    '',
+    `${generatorHeadroom(ours)} ${generatorHeadroom(spark)}`,
     '',
     'Spark, latency at its own loads:',
     '',

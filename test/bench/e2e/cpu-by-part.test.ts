@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { consumerShare, cpuByPartTable, idleShare, sustainedPhase } from '../../../bench/e2e/cpu-by-part.js';
+import {
+  consumerShare,
+  cpuByPartTable,
+  generatorHeadroom,
+  idleShare,
+  sustainedPhase,
+} from '../../../bench/e2e/cpu-by-part.js';
 import { LOAD_GENERATOR, OTHER_WORK } from '../../../bench/e2e/cpu-meter.js';
 import { measurement, phase } from './measurement.js';
 
@@ -37,5 +43,23 @@ describe('CPU by part', () => {
     expect(table).toContain('| consumer | 40.0 % | 40.00 |');
     expect(table).toContain(`| ${LOAD_GENERATOR} | 10.0 % | 10.00 |`);
     expect(table).toContain('| idle: CPU to spare | 150.0 % | – |');
+  });
+});
+
+describe('generatorHeadroom', () => {
+  it('says what the load generator took at the sustained step and how much faster it went alone', () => {
+    // Prepare
+    const m = measurement({
+      producerRate: 200_000,
+      steps: [phase(40_000, { cpu: { [LOAD_GENERATOR]: 8 } })],
+      sustainedRate: 40_000,
+    });
+
+    // Act
+    const sentence = generatorHeadroom(m);
+
+    // Assess
+    expect(sentence).toContain('took 8.0 % of one core (2.00 ms per 1,000 records)');
+    expect(sentence).toContain('offered 200,000 records/s, 5.0× that step');
   });
 });
