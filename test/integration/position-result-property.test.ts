@@ -118,6 +118,13 @@ describe(`the financial result of ${DEALS} random deals through the aggregator u
     const random = seededRandom(SEED);
     const { records, truth, valid } = stream(random);
     const next = records.map(() => 0);
+    // Official rates that change every day of the stream, for the accounting view's daily check.
+    await fixture.database.pool.query(
+      `INSERT INTO fx_rate (currency_code, rate, as_of)
+       SELECT c, 80 + 20 * random(), d FROM unnest(ARRAY['USD', 'EUR', 'CNY']) AS c,
+              generate_series(to_timestamp($1 / 1000.0) - interval '1 day', to_timestamp($2 / 1000.0), interval '1 day') AS d`,
+      [T, T + DEALS * STEP_MS],
+    );
 
     // Act: batches take a random run of each partition; now and then one is delivered again, or the
     // next starts a little before where this one ended (a redelivery overlapping what is applied).
@@ -183,6 +190,12 @@ describe(`the financial result of ${DEALS} random deals through the aggregator u
     // position never went unknown (otherwise the position's realized restarted from result_since).
     const dealsInFlows = flows.rows.reduce((n, row) => n + Number(row.deals), 0);
     expect(dealsInFlows).toBe(valid);
+    const days = await fixture.database.pool.query<{ ok: string; nonzero: string }>(
+      `SELECT count(*) FILTER (WHERE status = 'ok') AS ok, count(*) FILTER (WHERE check_difference <> 0) AS nonzero
+       FROM position_result_accounting_daily`,
+    );
+    expect(days.rows[0]?.nonzero, 'days where the two views differ').toBe('0');
+    expect(Number(days.rows[0]?.ok)).toBeGreaterThan(10);
     for (const row of flows.rows) {
       const state = truth.get(row.key);
       if (state?.resultSince === undefined) expect(BigInt(row.realized), row.key).toBe(state?.realized);
