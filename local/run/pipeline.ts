@@ -14,7 +14,9 @@ import { PARTITIONS, startLocalServices, TOPIC } from '../infra/services.js';
 import { emfValue, type FunctionOutputLine } from '../lambda-runtime/function-output.js';
 import { prepareRuntime } from '../lambda-runtime/prepare-runtime.js';
 import { positionOf, whileCoordinatorLoads } from '../verify/mapping-lag.js';
+import { readTopicResults } from '../verify/result-truth.js';
 import { formatBatchTable, formatLimitBreach, formatStatus, type StatusSnapshot } from './console-view.js';
+import { moveExampleRates } from './example-rates.js';
 import { describeFunctions, type PipelineFunctions, startPipelineFunctions } from './pipeline-functions.js';
 import { checkRunTotals } from './run-check.js';
 import { openRunLog } from './run-log.js';
@@ -83,6 +85,13 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
           brokerDataDir: services.brokerDataDir,
         });
   if (dashboard) print(`dashboard: ${dashboard.url}`);
+  // The example rates move where they were loaded: an embedded database, or one given with --example-limits.
+  const stopRates =
+    services.embeddedPostgres || options.exampleLimits
+      ? moveExampleRates(services.databaseUrl, (error) =>
+          print(`example rates not moved: ${(error as Error).message}`),
+        )
+      : async () => undefined;
   const counters = { produced: 0, applied: 0, rejected: 0, batches: 0 };
   // As CloudWatch gets them: the aggregator's EMF lines count what was applied and rejected.
   const onOutput = (functionName: string, line: FunctionOutputLine) => {
@@ -249,6 +258,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
         summaries,
         services.embeddedKafka && !interrupted,
         print,
+        (baseCurrency) => readTopicResults(kafka, TOPIC, baseCurrency),
       ),
     );
     const final = await snapshot();
@@ -261,6 +271,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
     }
   } finally {
     clearInterval(statusTimer);
+    await stopRates();
     await dashboard?.stop();
     await admin.disconnect().catch(() => undefined);
     await functions.stop();
