@@ -1,4 +1,11 @@
-import type { AmountDistribution } from '../../contracts/producer.js';
+import {
+  type AmountDistribution,
+  DEALER_SPREAD,
+  DEFAULT_REFERENCE_RATE,
+  PRODUCER_BASE_CURRENCY,
+  REFERENCE_RATES,
+} from '../../contracts/producer.js';
+import { MAX_EXACT_CENTS } from './money.js';
 /**
  * The tutorial's random deals, reproducible: the same seed gives the same sequence, so tests and
  * benchmarks can know their ground truth in advance.
@@ -24,7 +31,20 @@ export interface GeneratorOptions {
    * @default 'whole-units'
    */
   readonly amounts?: AmountDistribution;
+  /**
+   * Reference rates per currency in the base currency: each deal's baseAmount is its amount at a rate
+   * that walks randomly around the currency's reference, less (a buy) or plus (a sell) half the spread.
+   * @default REFERENCE_RATES (contracts/producer.ts); DEFAULT_REFERENCE_RATE for any other currency
+   */
+  readonly referenceRates?: Readonly<Record<string, number>>;
+  /** Deals in this currency have baseAmount = |amount|. @default PRODUCER_BASE_CURRENCY ('RUB') */
+  readonly baseCurrency?: string;
 }
+
+// Per deal of a currency, the log of its mid rate moves by a normal step of this deviation and is pulled
+// back towards the reference by this fraction: a walk of about ±1.5 % over a local run.
+const RATE_STEP = 0.0006;
+const RATE_PULL = 0.002;
 
 // Shape 1.5: the factor's mean is 3 and its variance infinite, so a heavy tail with a tame typical
 // deal; capped so that the largest deal stays a plausible one (1,000 × maxAmount).
@@ -37,6 +57,8 @@ export interface GeneratedTransaction {
   readonly branch: string;
   readonly currency: string;
   readonly amount: number;
+  /** What the deal paid or received in the base currency: positive, whole kopecks. */
+  readonly baseAmount: number;
   readonly eventTime: number;
 }
 
@@ -63,6 +85,13 @@ export class TransactionGenerator {
   private readonly span: number;
   private readonly idPrefix: string;
   private readonly amounts: AmountDistribution;
+  private readonly referenceRates: Readonly<Record<string, number>>;
+  private readonly baseCurrency: string;
+  /** log(mid / reference) per currency. */
+  private readonly rateWalk = new Map<string, number>();
+  // A stream of its own, so that the branches, currencies and amounts of a seed are what they were
+  // before deals carried a baseAmount.
+  private readonly rateRandom: () => number;
   private sequence = 0;
 
   constructor(options: GeneratorOptions = {}) {
@@ -82,6 +111,9 @@ export class TransactionGenerator {
     this.random = seededRandom(options.seed ?? 1);
     this.idPrefix = options.idPrefix ?? 'tx';
     this.amounts = options.amounts ?? 'whole-units';
+    this.referenceRates = options.referenceRates ?? REFERENCE_RATES;
+    this.baseCurrency = options.baseCurrency ?? PRODUCER_BASE_CURRENCY;
+    this.rateRandom = seededRandom((options.seed ?? 1) ^ 0x5eed_fa7e);
   }
 
   next(eventTime: number = Date.now()): GeneratedTransaction {
@@ -89,7 +121,34 @@ export class TransactionGenerator {
     const currency = this.pick(this.currencies);
     const amount = this.amounts === 'heavy-tail' ? this.heavyTailAmount() : this.wholeUnits();
     this.sequence++;
-    return { id: `${this.idPrefix}-${this.sequence.toString(36)}`, branch, currency, amount, eventTime };
+    const baseAmount = this.baseAmountOf(currency, amount);
+    return { id: `${this.idPrefix}-${this.sequence.toString(36)}`, branch, currency, amount, baseAmount, eventTime };
+  }
+
+  /** The current mid rate of a currency, after one more step of its walk. */
+  private midRate(currency: string): number {
+    const reference = this.referenceRates[currency] ?? DEFAULT_REFERENCE_RATE;
+    // Box–Muller: a normal step from two uniforms.
+    const normal = Math.sqrt(-2 * Math.log(1 - this.rateRandom())) * Math.cos(2 * Math.PI * this.rateRandom());
+    const walk = (this.rateWalk.get(currency) ?? 0) * (1 - RATE_PULL) + normal * RATE_STEP;
+    this.rateWalk.set(currency, walk);
+    return reference * Math.exp(walk);
+  }
+
+  /**
+   * Whole kopecks, at least one: the deal's rate times its amount rounded once. Kopecks below 10^15
+   * divided by 100 print as their exact decimal (money.ts), so the value is exactly what is sent.
+   */
+  private baseAmountOf(currency: string, amount: number): number {
+    const cents = Math.abs(Math.round(amount * 100));
+    if (currency === this.baseCurrency) return Math.max(1, cents) / 100;
+    const rate = this.midRate(currency) * (amount > 0 ? 1 - DEALER_SPREAD / 2 : 1 + DEALER_SPREAD / 2);
+    const kopecks = Math.max(1, Math.round(cents * rate));
+    if (kopecks <= MAX_EXACT_CENTS) return kopecks / 100;
+    // A deal of a trillion units: its base amount rounded to 15 significant digits, the most a JSON
+    // number carries exactly (transaction.ts), written from its digits so the double is that decimal.
+    const digits = String(kopecks).length - 15;
+    return Number(`${Math.round(kopecks / 10 ** digits)}e${digits - 2}`);
   }
 
   private wholeUnits(): number {

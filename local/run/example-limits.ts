@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { REFERENCE_RATES } from '../../contracts/producer.js';
 import { DEFAULT_BRANCHES } from '../../lambda/domain/generator.js';
 
 /**
@@ -25,10 +26,12 @@ export async function loadExampleLimits(client: pg.Client): Promise<string> {
   await client.query(
     'UPDATE treasury_setting SET aggregate_position_limit = 1000000 WHERE aggregate_position_limit IS NULL',
   );
+  // The producer's reference rates (contracts/producer.ts), which its dealers quote around.
   await client.query(
     `INSERT INTO fx_rate (currency_code, rate, as_of)
-     SELECT c, r, now() FROM (VALUES ('USD', 92.5), ('EUR', 101.25), ('GBP', 118.4)) AS v(c, r)
+     SELECT c, r, now() FROM unnest($1::text[], $2::numeric[]) AS v(c, r)
      WHERE NOT EXISTS (SELECT FROM fx_rate f WHERE f.currency_code = v.c)`,
+    [Object.keys(REFERENCE_RATES), Object.values(REFERENCE_RATES)],
   );
   return `example limits loaded: every branch ±3,000 USD (${KAZAN} ±1,500), ±2,500 EUR, ±2,000 GBP; example rates`;
 }

@@ -4,7 +4,9 @@ import { type Dashboard, startDashboard } from '../dashboard/server.js';
 import { type LocalServices, PARTITIONS, startLocalServices, TOPIC } from '../infra/services.js';
 import { prepareRuntime } from '../lambda-runtime/prepare-runtime.js';
 import { positionOf } from '../verify/mapping-lag.js';
+import { readTopicResults } from '../verify/result-truth.js';
 import { formatStatus } from './console-view.js';
+import { moveExampleRates } from './example-rates.js';
 import { describeFunctions, type PipelineFunctions, startPipelineFunctions } from './pipeline-functions.js';
 import { checkRunTotals } from './run-check.js';
 import { RunCounters } from './run-counters.js';
@@ -68,6 +70,15 @@ async function startInfrastructure(options: PipelineOptions, runLog: RunLog, sta
       (d) => d.stop(),
     );
     options.print(`dashboard: ${dashboard.url}`);
+  }
+  // The example rates move where they were loaded: an embedded database, or one given with --example-limits.
+  if (services.embeddedPostgres || options.exampleLimits) {
+    started.add(
+      moveExampleRates(services.databaseUrl, (error) =>
+        options.print(`example rates not moved: ${(error as Error).message}`),
+      ),
+      (stopRates) => stopRates(),
+    );
   }
   return { services, dashboard };
 }
@@ -165,6 +176,7 @@ export async function runPipeline(options: PipelineOptions): Promise<number> {
       summaries,
       services.embeddedKafka && !interruption.interrupted(),
       print,
+      (baseCurrency) => readTopicResults(mapping.kafka, TOPIC, baseCurrency),
     );
     print(formatStatus(await status.snapshot(), undefined));
     for (const [name, stats] of Object.entries(functions.stats())) {

@@ -26,6 +26,8 @@ export interface RunMappingOptions {
 
 export interface RunMapping {
   readonly emulator: EsmEmulator;
+  /** The client the emulator reads with; the run's end reads the topic back with it too. */
+  readonly kafka: Kafka;
   /** Reads the topic's offsets and the group's, for the lag. */
   readonly admin: Admin;
   /** The checkpoints' event source: the local cluster's ARN. */
@@ -96,5 +98,5 @@ export async function startRunMapping(
     eventLines: eventLinesFromEnv(process.env),
   });
   await emulator.start();
-  return { emulator, admin, eventSourceArn };
+  return { emulator, kafka, admin, eventSourceArn };
 }

@@ -132,6 +132,28 @@ describe('TransactionGenerator', () => {
     expect(current.eventTime).toBeLessThanOrEqual(after);
   });
 
+  it('prices each deal in the base currency: around the reference rate with the spread, at face value in RUB', () => {
+    // Prepare
+    const deals = generate(4_000, { seed: 3, minAmount: 1, maxAmount: 100 });
+
+    // Act
+    const rates = (currency: string) =>
+      deals.filter((deal) => deal.currency === currency).map((deal) => deal.baseAmount / Math.abs(deal.amount));
+
+    // Assess: within a few per cent of the reference, and RUB exactly 1.
+    for (const [currency, reference] of [
+      ['USD', 92.5],
+      ['EUR', 101.25],
+      ['GBP', 118.4],
+    ] as const) {
+      const seen = rates(currency);
+      expect(Math.min(...seen)).toBeGreaterThan(reference * 0.9);
+      expect(Math.max(...seen)).toBeLessThan(reference * 1.1);
+      expect(new Set(seen.map((rate) => rate.toFixed(2))).size).toBeGreaterThan(20);
+    }
+    expect(new Set(rates('RUB'))).toEqual(new Set([1]));
+  });
+
   it('generates deals that pass validation once sent as JSON', () => {
     // Prepare
     const deals = generate(1_000, { seed: 17 });
@@ -148,6 +170,7 @@ describe('TransactionGenerator', () => {
         branch: deals[0]?.branch,
         currency: deals[0]?.currency,
         amountCents: (deals[0]?.amount ?? Number.NaN) * 100,
+        baseAmount: deals[0]?.baseAmount,
         eventTime: EVENT_TIME,
       },
     });
