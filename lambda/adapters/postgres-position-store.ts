@@ -5,12 +5,17 @@ import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.j
 import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
 
 // One statement per batch: apply_batch (db/migrations) does the whole write in one transaction, so a
-// batch costs one round trip to the database.
-const APPLY_BATCH_SQL =
-  'SELECT apply_batch($1::text, $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], ' +
-  '$8::numeric[], $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bytea[], $14::bytea[], ' +
-  '$15::text[], $16::timestamptz[], $17::int, $18::timestamptz, $19::timestamptz, $20::int[], $21::int[], ' +
-  '$22::numeric[], $23::numeric[], $24::bigint[], $25::boolean) AS outcome';
+// batch costs one round trip to the database. Named arguments, so that a parameter out of place
+// fails at once instead of landing in a column of the same type.
+export const APPLY_BATCH_SQL =
+  'SELECT apply_batch(p_source => $1::text, p_topics => $2::text[], p_partitions => $3::int[], ' +
+  'p_from_offsets => $4::bigint[], p_next_offsets => $5::bigint[], p_branches => $6::text[], ' +
+  'p_currencies => $7::text[], p_amounts => $8::numeric[], p_counts => $9::int[], ' +
+  'r_topics => $10::text[], r_partitions => $11::int[], r_offsets => $12::bigint[], r_keys => $13::bytea[], ' +
+  'r_values => $14::bytea[], r_reasons => $15::text[], r_times => $16::timestamptz[], ' +
+  'p_record_count => $17::int, p_first_record_time => $18::timestamptz, p_last_record_time => $19::timestamptz, ' +
+  'p_record_time_histogram => $20::int[], d_cells => $21::int[], d_amounts => $22::numeric[], ' +
+  'd_bases => $23::numeric[], d_times => $24::bigint[], p_accept_gaps => $25::boolean) AS outcome';
 
 interface ApplyBatchResult {
   readonly status: 'applied' | 'conflict' | 'gap';
