@@ -10,7 +10,11 @@ import { METRICS, type MetricSpec } from './metrics.js';
  */
 export type SeriesSpec =
   | { readonly kind: 'metric'; readonly metric: MetricSpec }
-  | { readonly kind: 'per-broker'; readonly sumOf: readonly MetricSpec[]; readonly label: string };
+  | {
+      readonly kind: 'per-broker';
+      readonly sumOf: readonly [MetricSpec, ...MetricSpec[]];
+      readonly label: string;
+    };
 
 export interface GraphWidgetSpec {
   readonly title: string;

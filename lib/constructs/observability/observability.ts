@@ -10,7 +10,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { AlarmSettings } from '../../../contracts/settings.js';
-import { type AlarmMetricSpec, alarmSpecs } from '../../../contracts/telemetry/alarms.js';
+import {
+  type AlarmMetricSpec,
+  type AlarmSpec,
+  alarmSpecs,
+  type Comparison,
+} from '../../../contracts/telemetry/alarms.js';
 import { DASHBOARD_ROWS, type SeriesSpec } from '../../../contracts/telemetry/dashboard.js';
 import {
   DEALS_SENT_LOG,
@@ -20,6 +25,19 @@ import {
   type ResourceName,
 } from '../../../contracts/telemetry/metrics.js';
 import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
+
+// The contracts' strings as CDK's enums: the compiler checks each pair, where a cast would not.
+const COMPARISONS = {
+  GreaterThanThreshold: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  GreaterThanOrEqualToThreshold: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  LessThanThreshold: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+  LessThanOrEqualToThreshold: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+} as const satisfies Record<Comparison, cloudwatch.ComparisonOperator>;
+const MISSING_DATA = {
+  breaching: cloudwatch.TreatMissingData.BREACHING,
+  notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
+  missing: cloudwatch.TreatMissingData.MISSING,
+} as const satisfies Record<NonNullable<AlarmSpec['treatMissingData']>, cloudwatch.TreatMissingData>;
 
 export interface ObservabilityProps {
   /** The producer's function, and its log group, where its deals-sent line is counted. */
@@ -144,7 +162,7 @@ export class Observability extends Construct {
             usingMetrics: Object.fromEntries(
               series.sumOf.map((spec, m) => [`m${b}x${m}`, toMetric(spec, { broker })]),
             ),
-            period: Duration.seconds(series.sumOf[0]?.periodSeconds ?? 60),
+            period: Duration.seconds(series.sumOf[0].periodSeconds),
             label: `${series.label} ${broker}`,
           }),
       );
@@ -191,8 +209,8 @@ export class Observability extends Construct {
         threshold: spec.threshold,
         evaluationPeriods: spec.evaluationPeriods,
         datapointsToAlarm: spec.datapointsToAlarm,
-        comparisonOperator: spec.comparison as cloudwatch.ComparisonOperator,
-        treatMissingData: spec.treatMissingData as cloudwatch.TreatMissingData | undefined,
+        comparisonOperator: COMPARISONS[spec.comparison],
+        treatMissingData: spec.treatMissingData && MISSING_DATA[spec.treatMissingData],
       });
     }
     // A rotation that fails throws in its function and leaves the secret as it was (Secrets Manager
