@@ -9,7 +9,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
 import { aggregatorFunction } from '../../contracts/functions.js';
 import { EsmEmulator } from '../../local/esm/emulator.js';
-import { quietKafkaLogCreator } from '../../local/infra/kafka/broker.js';
+import { quietKafkaLogCreator } from '../../local/infra/kafka/admin.js';
 import { LocalFunction } from '../../local/lambda-runtime/local-function.js';
 import { runWorker } from './child-processes.js';
 import { BATCH_SIZE, BENCH_CONSUMER_GROUP, BENCH_PARTITIONS, MAX_EVENT_BYTES, WINDOW_MS } from './plan.js';

@@ -1,7 +1,8 @@
 /** The broker and the database a system is measured on: started for one measurement, then stopped. */
 import pg from 'pg';
 import { migrate } from '../../db/migrate.js';
-import { createTopic, startKafkaBroker } from '../../local/infra/kafka/broker.js';
+import { createTopic } from '../../local/infra/kafka/admin.js';
+import { startKafkaBroker } from '../../local/infra/kafka/broker.js';
 import { startEmbeddedPostgres } from '../../local/infra/postgres/embedded.js';
 import { BENCH_PARTITIONS, BENCH_TOPIC } from './plan.js';
 

@@ -3,7 +3,8 @@
  * the producer's own record values, and the handler's path over one of them.
  */
 import type { MSKEvent } from 'aws-lambda';
-import { aggregateMskEvent, type BatchAggregate } from '../../lambda/domain/aggregate.js';
+import { aggregateMskEvent } from '../../lambda/domain/aggregate.js';
+import type { BatchAggregate } from '../../lambda/domain/batch-aggregate.js';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
 import { decodeMskEvent, encodeMskEvent, type KafkaRecord } from '../../lambda/domain/kafka-record.js';
 import { BENCH_TOPIC, WINDOW_MS } from '../e2e/plan.js';

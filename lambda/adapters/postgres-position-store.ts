@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { LimitBreachChange } from '../aggregator/limit-breach.js';
 import type { GapPolicy, OffsetGap } from '../aggregator/offset-gap.js';
 import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.js';
-import { type BatchAggregate, partitionKey } from '../domain/aggregate.js';
+import { type BatchAggregate, partitionKey } from '../domain/batch-aggregate.js';
 
 // One statement per batch: apply_batch (db/migrations) does the whole write in one transaction, so a
 // batch costs one round trip to the database. Named arguments, so that a parameter out of place

@@ -1,5 +1,5 @@
 import type { MSKEvent } from 'aws-lambda';
-import { type BatchAggregate, type PositionDelta, partitionKey } from '../domain/aggregate.js';
+import { type BatchAggregate, type PositionDelta, partitionKey } from '../domain/batch-aggregate.js';
 import {
   advanceStarts,
   halves,

@@ -1,4 +1,4 @@
-import type { BatchAggregate } from '../domain/aggregate.js';
+import type { BatchAggregate } from '../domain/batch-aggregate.js';
 import type { LimitBreachChange } from './limit-breach.js';
 import type { OffsetGap } from './offset-gap.js';
 

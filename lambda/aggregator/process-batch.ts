@@ -1,5 +1,6 @@
 import type { MSKEvent } from 'aws-lambda';
-import { aggregateMskEvent, type BatchAggregate, type PositionDelta } from '../domain/aggregate.js';
+import { aggregateMskEvent } from '../domain/aggregate.js';
+import type { BatchAggregate, PositionDelta } from '../domain/batch-aggregate.js';
 import type { ValidationRules } from '../domain/transaction.js';
 import { isolateRefusedRecords } from './isolate-refused-records.js';
 import type { LimitBreachChange } from './limit-breach.js';

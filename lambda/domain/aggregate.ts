@@ -4,16 +4,6 @@ import { decodeDealFast, scanDeal } from './fast-decode.js';
 import type { KafkaRecord } from './kafka-record.js';
 import { DEFAULT_RULES, decodeTransaction, type ValidationRules } from './transaction.js';
 
-// What a batch aggregate is lives in batch-aggregate.ts; it is named here too, where it is made.
-export {
-  type BatchAggregate,
-  HISTOGRAM_BUCKET_MS,
-  type OffsetRange,
-  type PositionDelta,
-  partitionKey,
-  type RejectedRecord,
-} from './batch-aggregate.js';
-
 /**
  * Aggregates a batch: valid deals summed per branch × currency, invalid records set aside with their
  * reason, and the offset range per partition. Records below `checkpoints` (next offset to apply, per

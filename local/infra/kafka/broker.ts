@@ -21,9 +21,6 @@ import {
   trackTempDataDir,
 } from './jvm-process.js';
 
-// Kept importable from here, where callers have always found them.
-export { createTopic, quietKafkaLogCreator } from './admin.js';
-
 export interface KafkaBrokerOptions {
   /**
    * Holds the broker's config, data and log. Starting again on the same dataDir and port restarts

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { producerFunction } from '../../../contracts/functions.js';
 import { referencedMetrics } from '../../../contracts/telemetry/alarms.js';
 import { emfCarries, metricFilterValue } from '../../../local/dashboard/metric-series.js';
-import { createTopic } from '../../../local/infra/kafka/broker.js';
+import { createTopic } from '../../../local/infra/kafka/admin.js';
 import { loadAggregator } from '../support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent } from '../support/handler-events.js';
 import { createTestDatabase } from '../support/test-database.js';

@@ -2,7 +2,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { Refusal } from '../../../lambda/aggregator/position-store.js';
 import { processBatch } from '../../../lambda/aggregator/process-batch.js';
-import { type BatchAggregate, partitionKey } from '../../../lambda/domain/aggregate.js';
+import { type BatchAggregate, partitionKey } from '../../../lambda/domain/batch-aggregate.js';
 import { encodeMskEvent, type KafkaRecord } from '../../../lambda/domain/kafka-record.js';
 import { type Deal, dealRecords, expectedCells, generateDeals } from '../../fixtures/deal-records.js';
 import { InMemoryPositionStore } from '../../fixtures/in-memory-position-store.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OffsetGapError } from '../../../lambda/aggregator/offset-gap.js';
 import type { PositionStore } from '../../../lambda/aggregator/position-store.js';
 import { processBatch } from '../../../lambda/aggregator/process-batch.js';
-import { type BatchAggregate, partitionKey } from '../../../lambda/domain/aggregate.js';
+import { type BatchAggregate, partitionKey } from '../../../lambda/domain/batch-aggregate.js';
 import { encodeMskEvent, type KafkaRecord } from '../../../lambda/domain/kafka-record.js';
 import { type Deal, dealRecords, expectedCells, generateDeals, TOPIC } from '../../fixtures/deal-records.js';
 import { InMemoryPositionStore } from '../../fixtures/in-memory-position-store.js';

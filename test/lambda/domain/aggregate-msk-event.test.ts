@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateBatch, aggregateMskEvent, partitionKey } from '../../../lambda/domain/aggregate.js';
+import { aggregateBatch, aggregateMskEvent } from '../../../lambda/domain/aggregate.js';
+import { partitionKey } from '../../../lambda/domain/batch-aggregate.js';
 import { TransactionGenerator } from '../../../lambda/domain/generator.js';
 import {
   decodeMskEvent,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateBatch, partitionKey } from '../../../lambda/domain/aggregate.js';
+import { aggregateBatch } from '../../../lambda/domain/aggregate.js';
+import { partitionKey } from '../../../lambda/domain/batch-aggregate.js';
 import type { KafkaRecord } from '../../../lambda/domain/kafka-record.js';
 import { DEFAULT_RULES } from '../../../lambda/domain/transaction.js';
 import {
