@@ -5,9 +5,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { expect, vi } from 'vitest';
+import { buildStack } from '../../lib/app.js';
 import { PROJECT_ROOT } from '../../lib/constructs/common/pipeline-function.js';
-import { readSettings } from '../../lib/read-context.js';
-import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
+import type { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
 
 /** The feature flags cdk.json gives the CLI, so that tests synthesize what `cdk synth` does. */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
@@ -41,8 +41,7 @@ export function synthesize(options: SynthOptions = {}): Synthesized {
       ...options.context,
     },
   });
-  const settings = readSettings(app.node);
-  const stack = new TreasuryStreamStack(app, settings.stackName, { settings });
+  const stack = buildStack(app);
   options.change?.(stack);
   return { app, stack, template: Template.fromStack(stack) };
 }
