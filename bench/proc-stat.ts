@@ -129,3 +129,23 @@ export function runtimeProcesses(root: number): { readonly emulator: number; rea
   }
   return result;
 }
+
+/** Resident memory of a process from /proc/<pid>/status, in KiB: now (VmRSS) and at its peak (VmHWM). */
+export interface ProcMemory {
+  readonly rssKiB: number;
+  readonly peakRssKiB: number;
+}
+
+/** The VmRSS and VmHWM lines of a /proc/<pid>/status text. Pure. */
+export function parseProcStatus(status: string): ProcMemory {
+  const kib = (field: string): number => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+    if (!match) throw new Error(`no ${field} line in /proc/<pid>/status`);
+    return Number(match[1]);
+  };
+  return { rssKiB: kib('VmRSS'), peakRssKiB: kib('VmHWM') };
+}
+
+export function readProcMemory(pid: number): ProcMemory {
+  return parseProcStatus(readFileSync(`/proc/${pid}/status`, 'utf8'));
+}

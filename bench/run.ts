@@ -4,7 +4,7 @@
  * --out is given, so that a quick run never replaces the full report).
  *
  * Sections, in report order: 1 handler alone, 2 write path, 3 end to end, 4 the Spark peer, 5 CPU
- * profile. `--only handler,write-path` runs some of them. A wrong sum or a structural count off its
+ * profile, 6 what a deal costs in AWS. `--only handler,write-path` runs some of them. A wrong sum or a structural count off its
  * target fails the run (exit code 1); a timing below its target does not: it is reported as not met.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KAFKA_VERSION } from '../local/infra/kafka/distribution.js';
+import { runCostSection } from './cost/section.js';
 import type { SystemMeasurement } from './e2e/harness.js';
 import { endToEndSection, measureEndToEnd } from './e2e/section.js';
 import { runHandlerSection } from './handler-throughput/section.js';
@@ -54,6 +55,7 @@ function sections(): readonly SectionSpec[] {
       run: (options) => runSparkSection(options, async () => endToEnd ?? measureEndToEnd(options)),
     },
     { key: 'profile', heading: '5. Where the time goes', run: runProfileSection },
+    { key: 'cost', heading: '6. What a deal costs in AWS', run: runCostSection },
   ];
 }
 

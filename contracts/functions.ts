@@ -23,6 +23,24 @@ export const ACCEPT_OFFSET_GAPS_ENV = 'ACCEPT_OFFSET_GAPS';
 /** NODE_OPTIONS of every function: stack traces point at the TypeScript sources. */
 export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
 
+/**
+ * glibc's malloc told to keep what it has: the runtime client receives each event (megabytes) into
+ * a buffer that glibc otherwise gives back after every invocation (trimmed, or mmapped and unmapped),
+ * so that the next event faults the same pages in again (docs/PERFORMANCE-HISTORY.md). Raising the
+ * trim and mmap thresholds, and padding the heap's top, keeps them mapped between invocations.
+ * Measured in the runtime benchmark (docs/BENCHMARKS.md, section 1, with and without it).
+ *
+ * Why it applies in AWS as it does here: nodejs24.x runs on Amazon Linux 2023 (Lambda developer
+ * guide, "Building Lambda functions with Node.js", runtimes table), whose glibc is 2.34 (AL2023 user
+ * guide, "Core toolchain packages glibc, gcc, binutils"); these three malloc tunables exist since
+ * glibc 2.26 (glibc manual, "Memory Allocation Tunables"); glibc ignores tunables only in AT_SECURE
+ * (setuid) processes, which the runtime is not; and GLIBC_TUNABLES is not among the variables Lambda
+ * reserves (Lambda developer guide, "Defined runtime environment variables").
+ */
+export const MALLOC_TUNABLES =
+  'glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=134217728:glibc.malloc.top_pad=67108864';
+export const MALLOC_TUNABLES_ENV = 'GLIBC_TUNABLES';
+
 /** The defaults of a function that sets neither. */
 export const DEFAULT_MEMORY_MIB = 256;
 export const DEFAULT_TIMEOUT_SECONDS = 30;
@@ -43,6 +61,7 @@ export function aggregatorFunction(settings: AggregatorSettings = {}): FunctionD
       // One invocation at a time per execution environment: one connection.
       DATABASE_POOL_SIZE: '1',
       [ACCEPT_OFFSET_GAPS_ENV]: String(settings.acceptOffsetGaps ?? false),
+      [MALLOC_TUNABLES_ENV]: MALLOC_TUNABLES,
     },
   };
 }

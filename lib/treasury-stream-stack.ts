@@ -1,12 +1,6 @@
-import { CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import {
-  aggregatorReservedConcurrency,
-  DEFAULT_CONFIG,
-  minimumKafkaRetentionHours,
-  type PipelineConfig,
-  stackConsumerGroupId,
-} from '../contracts/settings.js';
+import { DEFAULT_SETTINGS, type PipelineSettings } from '../contracts/settings.js';
 import { Aggregator } from './constructs/aggregator/aggregator.js';
 import { Database } from './constructs/database/database.js';
 import { Network } from './constructs/network/network.js';
@@ -14,86 +8,60 @@ import { Observability } from './constructs/observability/observability.js';
 import { Producer } from './constructs/producer/producer.js';
 import { Recovery } from './constructs/recovery/recovery.js';
 import { Streaming } from './constructs/streaming/streaming.js';
+import { readSettings } from './read-context.js';
 
 export interface TreasuryStreamStackProps extends StackProps {
-  /** @default DEFAULT_CONFIG */
-  readonly config?: Partial<PipelineConfig>;
+  /**
+   * As readSettings gives them. @default read from the stack's context, with the stack's own name as
+   * stackName (so that two stacks in one app get two consumer groups)
+   */
+  readonly settings?: PipelineSettings;
 }
 
 /**
  * The whole pipeline: producer → MSK → aggregator → RDS PostgreSQL, with its dashboard and alarms.
  * Environment-agnostic: it synthesizes without credentials and deploys to any account and region.
+ * Each construct takes the slices of the settings it uses.
  */
 export class TreasuryStreamStack extends Stack {
-  private zoneCount = DEFAULT_CONFIG.zoneCount;
+  private zoneCount = DEFAULT_SETTINGS.network.zones;
 
   constructor(scope: Construct, id: string, props: TreasuryStreamStackProps = {}) {
     super(scope, id, {
       description: 'treasury-stream: deals through MSK and Lambda into currency positions in RDS PostgreSQL',
       ...props,
     });
-    const config: PipelineConfig = { ...DEFAULT_CONFIG, ...props.config };
-    this.zoneCount = config.zoneCount;
+    const s =
+      props.settings ??
+      readSettings({
+        tryGetContext: (key) => (key === 'stackName' ? this.stackName : this.node.tryGetContext(key)),
+      });
+    const { logs, lifecycle } = s;
+    this.zoneCount = s.network.zones;
     // Per stack, so that two deployments in one account keep their metrics apart.
     const metricsNamespace = `TreasuryStream/${this.stackName}`;
 
-    const network = new Network(this, 'Network', {
-      flowLogRetentionDays: config.logRetentionDays,
-      zoneCount: config.zoneCount,
-      availabilityZoneIds: config.availabilityZoneIds,
-      // Where a retained cluster keeps its network interfaces (see Streaming).
-      retainApplicationTier: !config.destroyOnRemoval,
-    });
-    const streaming = new Streaming(this, 'Streaming', {
-      network,
-      topic: config.topic,
-      topicPartitions: config.topicPartitions,
-      brokerInstanceType: config.brokerInstanceType,
-      brokerCount: config.brokerCount,
-      brokerVolumeGiB: config.brokerVolumeGiB,
-      kafkaVersion: config.kafkaVersion,
-      retentionHours: config.kafkaRetentionHours ?? minimumKafkaRetentionHours(config.databaseBackupDays),
-      destroyOnRemoval: config.destroyOnRemoval,
-      logRetentionDays: config.logRetentionDays,
-    });
-    const database = new Database(this, 'Database', {
-      network,
-      instanceType: config.databaseInstanceType,
-      storageGiB: config.databaseStorageGiB,
-      multiAz: config.databaseMultiAz,
-      backupDays: config.databaseBackupDays,
-      destroyOnRemoval: config.destroyOnRemoval,
-      sqlClientCidrs: config.sqlClientCidrs,
-      logRetentionDays: config.logRetentionDays,
-    });
-    const producer = new Producer(this, 'Producer', {
-      network,
-      streaming,
-      ratePerSecond: config.producerRatePerSecond,
-      durationSeconds: config.producerDurationSeconds,
-      logRetentionDays: config.logRetentionDays,
-    });
+    // Where a retained cluster keeps its network interfaces (see Streaming).
+    const retainApplicationTier = !lifecycle.destroyOnRemoval;
+    const network = new Network(this, 'Network', { settings: s.network, logs, retainApplicationTier });
+    const streaming = new Streaming(this, 'Streaming', { network, settings: s.streaming, logs, lifecycle });
+    const database = new Database(this, 'Database', { network, settings: s.database, logs, lifecycle });
+    const producer = new Producer(this, 'Producer', { network, streaming, settings: s.producer, logs });
     const aggregator = new Aggregator(this, 'Aggregator', {
       network,
       streaming,
       database,
       metricsNamespace,
-      consumerGroupId: config.consumerGroupId ?? stackConsumerGroupId(this.stackName),
-      reservedConcurrency: aggregatorReservedConcurrency(config),
-      batchSize: config.aggregatorBatchSize,
-      batchingWindow: Duration.seconds(config.aggregatorBatchingWindowSeconds),
-      provisionedPollers: config.provisionedPollers,
-      maxRetryAttempts: config.maxRetryAttempts,
-      acceptOffsetGaps: config.acceptOffsetGaps,
-      destroyOnRemoval: config.destroyOnRemoval,
-      logRetentionDays: config.logRetentionDays,
+      mapping: s.mapping,
+      logs,
+      lifecycle,
     });
     const recovery = new Recovery(this, 'Recovery', {
       network,
       streaming,
       database,
-      consumerGroupId: config.consumerGroupId,
-      logRetentionDays: config.logRetentionDays,
+      consumerGroupId: s.mapping.consumerGroupId,
+      logs,
     });
     const observability = new Observability(this, 'Observability', {
       producer: producer.handler,
@@ -103,8 +71,7 @@ export class TreasuryStreamStack extends Stack {
       clusterName: streaming.clusterName,
       brokerCount: streaming.brokerCount,
       metricsNamespace,
-      lagAlarmThreshold: config.lagAlarmThreshold,
-      alarmEmail: config.alarmEmail,
+      alarms: s.alarms,
     });
 
     const output = (id: string, value: string, description: string) =>

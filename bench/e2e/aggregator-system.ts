@@ -13,12 +13,19 @@ import type { StreamingSystem } from './streaming-system.js';
 import { type ConsumerCommand, type ConsumerMessage, consumerWorkerEnv } from './worker-messages.js';
 
 const WORKER = new URL('./consumer-worker.ts', import.meta.url);
+/** AWS's part: the event source mapping (fetch, decompress, make the MSK event). */
+export const ESM_EMULATOR = 'ESM emulator';
+/** AWS's part: the runtime API that hands the event to the function. */
+export const RUNTIME_EMULATORS = 'Lambda runtime emulators';
+/** The part Lambda bills: the runtime client and the handler in the function's process. */
+export const FUNCTION_PROCESSES = "aggregator functions' processes";
 /** How long the worker may take to stop the emulator and the functions and report its counts. */
 const STOP_REPORT_MS = 30_000;
 
 export class AggregatorConsumer implements StreamingSystem {
   readonly name = 'treasury-stream';
   readonly cpuRole = 'consumer (ESM emulator, Lambda runtime emulators, aggregator functions)';
+  readonly cpuParts = [ESM_EMULATOR, RUNTIME_EMULATORS, FUNCTION_PROCESSES];
   readonly batchSchema = 'public';
   private child: ChildProcess | undefined;
   private exited: string | undefined;
@@ -88,6 +95,16 @@ export class AggregatorConsumer implements StreamingSystem {
       this.tree = { at: now, pids: [pid, ...descendantsOf(pid)] };
     }
     return this.tree.pids;
+  }
+
+  /**
+   * The worker's own process is the ESM emulator; below it, each execution environment is a Runtime
+   * Interface Emulator (aws-lambda-rie, under supervise.sh) and the function's node process it starts.
+   */
+  cpuRoleOf(pid: number, comm: string): string {
+    if (pid === this.child?.pid) return ESM_EMULATOR;
+    if (comm === 'aws-lambda-rie' || comm === 'sh') return RUNTIME_EMULATORS;
+    return FUNCTION_PROCESSES;
   }
 
   failure(): string | undefined {

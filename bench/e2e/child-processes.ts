@@ -6,7 +6,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import type { WorkerError } from './worker-messages.js';
 
 /**
- * Forks one of the workers (producer-worker.ts, consumer-worker.ts) under tsx with an IPC channel.
+ * Forks the consumer worker (consumer-worker.ts) under tsx with an IPC channel.
  * BENCH_CHILD_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=.cache/profiles") profiles the children.
  */
 export function forkWorker(entry: URL, env: Readonly<Record<string, string>>): ChildProcess {

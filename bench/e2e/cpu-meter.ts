@@ -6,6 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { clockTicksPerSecond, type ProcStat, parseProcStat } from '../proc-stat.js';
 
+/** The role of the load generator's process (bench/e2e/load). */
+export const LOAD_GENERATOR = "load generator (Kafka's Java producer)";
+
 /** The role under which the CPU of everything else on the machine is reported. */
 export const OTHER_WORK = 'work outside the benchmark';
 

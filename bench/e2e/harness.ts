@@ -8,8 +8,8 @@ import { latencySample } from '../../local/verify/stats/latency.js';
 import { formatNumber } from '../report/stats.js';
 import { waitForCommitted } from './committed.js';
 import { CpuMeter, type CpuShares, formatCpu, OTHER_WORK } from './cpu-meter.js';
+import type { LoadGenerator } from './load/load-generator.js';
 import { type BenchPlan, LOAD_FRACTIONS } from './plan.js';
-import type { ProducerFleet } from './producer-fleet.js';
 import {
   drainRate,
   judgeSteadyPhase,
@@ -40,6 +40,7 @@ export interface PhaseResult {
 export interface SystemMeasurement {
   readonly system: string;
   readonly cpuRole: string;
+  readonly cpuParts: readonly string[];
   readonly plan: BenchPlan;
   readonly preloadRecords: number;
   /** The producers alone (the consumer not yet started), records/s. */
@@ -61,7 +62,7 @@ export interface SystemMeasurement {
 
 export interface HarnessContext {
   readonly db: pg.Client;
-  readonly fleet: ProducerFleet;
+  readonly fleet: LoadGenerator;
   readonly plan: BenchPlan;
   readonly log: (line: string) => void;
   /** Names a process for the CPU figures, given the system's own processes. */
@@ -203,6 +204,7 @@ export async function measureSystem(
     return {
       system: system.name,
       cpuRole: system.cpuRole,
+      cpuParts: system.cpuParts,
       plan,
       preloadRecords: plan.preloadRecords,
       producerRate: preload.rate,

@@ -4,21 +4,22 @@
  */
 import pg from 'pg';
 import type { SectionOptions } from '../report/section.js';
+import { LOAD_GENERATOR } from './cpu-meter.js';
 import { measureSystem, type SystemMeasurement } from './harness.js';
+import { JavaProducerFleet } from './load/java-producer-fleet.js';
 import { BENCH_TOPIC, benchPlan } from './plan.js';
-import { ProducerFleet } from './producer-fleet.js';
 import { type BenchServices, startBenchServices } from './services.js';
 import type { StreamingSystem } from './streaming-system.js';
 
 /** Labels for the CPU figures: the system's own processes, the producers, the broker, PostgreSQL. */
 export function cpuLabeller(
   fleet: { readonly pids: readonly number[] },
-  system: Pick<StreamingSystem, 'processIds' | 'cpuRole'>,
+  system: Pick<StreamingSystem, 'processIds' | 'cpuRoleOf'>,
   harnessPid: number = process.pid,
 ): (pid: number, comm: string) => string {
   return (pid, comm) => {
-    if (system.processIds().includes(pid)) return system.cpuRole;
-    if (fleet.pids.includes(pid)) return 'producers';
+    if (system.processIds().includes(pid)) return system.cpuRoleOf(pid, comm);
+    if (fleet.pids.includes(pid)) return LOAD_GENERATOR;
     if (comm === 'java') return 'Kafka broker';
     if (comm.startsWith('postgres')) return 'PostgreSQL';
     if (pid === harnessPid) return 'bench harness';
@@ -41,12 +42,12 @@ export async function measureOnFreshServices(
   const { log } = options;
   const plan = benchPlan(options.quick);
   const services = await startBenchServices(log);
-  let fleet: ProducerFleet | undefined;
+  let fleet: JavaProducerFleet | undefined;
   const db = new pg.Client({ connectionString: services.databaseUrl });
   try {
     await db.connect();
     await setup.prepare?.(db);
-    fleet = await ProducerFleet.start(plan.producers, services.brokers, BENCH_TOPIC);
+    fleet = await JavaProducerFleet.start(services.brokers, BENCH_TOPIC, log);
     const system = setup.system(services);
     return await measureSystem(system, { db, fleet, plan, log, cpuLabel: cpuLabeller(fleet, system) });
   } finally {

@@ -3,14 +3,15 @@
  * targets, and the plan of steps (full and quick). Every other e2e module and the Spark section read
  * these, so each is defined here once. Pure data.
  */
+import { DEFAULT_SETTINGS, LOCAL_MAPPING } from '../../contracts/settings.js';
 
 /** The topic and its partitions, as the local runtime and the tutorial have them. */
-export const BENCH_TOPIC = 'transaction';
-export const BENCH_PARTITIONS = 3;
+export const BENCH_TOPIC = DEFAULT_SETTINGS.streaming.topic;
+export const BENCH_PARTITIONS = DEFAULT_SETTINGS.streaming.topicPartitions;
 /** The batching window: the tutorial's 2 s trigger, the emulator's default. */
-export const WINDOW_MS = 2_000;
+export const WINDOW_MS = LOCAL_MAPPING.aggregatorBatchingWindowSeconds * 1000;
 /** The MSK mapping's largest batch size, which the local runtime uses by default. */
-export const BATCH_SIZE = 10_000;
+export const BATCH_SIZE = LOCAL_MAPPING.aggregatorBatchSize;
 /** Lambda's synchronous payload limit, which caps an MSK event. */
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
 /** The consumer group of the benchmark's ESM emulator: its own, so it never shares offsets with a local run. */
@@ -21,12 +22,6 @@ export const TARGET_RECORDS_PER_SECOND = 50_000;
 export const TARGET_P99_AT_HALF_LOAD_MS = WINDOW_MS + 250;
 /** Fractions of the sustained rate at which latency is reported. */
 export const LOAD_FRACTIONS = [0.1, 0.5, 0.8] as const;
-
-// One request carries at most this many records: about 400 KB of JSON, under 100 KB gzipped, well
-// inside the broker's 1 MB batch limit; large enough that gzip and the request overhead amortize.
-export const MAX_RECORDS_PER_SEND = 10_000;
-/** How often a producer sends what has come due at its rate. */
-export const PRODUCER_TICK_MS = 100;
 
 /** How long and how often: the full run stays under about 5 minutes per system, quick about 1. */
 export interface BenchPlan {
@@ -50,7 +45,7 @@ export interface BenchPlan {
 export function benchPlan(quick: boolean): BenchPlan {
   return quick
     ? {
-        producers: 2,
+        producers: 1,
         preloadRecords: 100_000,
         stepMs: 8_000,
         maxSteps: 2,
@@ -59,7 +54,7 @@ export function benchPlan(quick: boolean): BenchPlan {
         latencyPhaseMs: 5_000,
       }
     : {
-        producers: 2,
+        producers: 1,
         preloadRecords: 1_000_000,
         stepMs: 15_000,
         maxSteps: 7,

@@ -8,6 +8,7 @@ import { HISTOGRAM_BUCKET_MS } from '../../lambda/domain/batch-aggregate.js';
 import { KAFKA_VERSION } from '../../local/infra/kafka/distribution.js';
 import { markdownTable } from '../report/markdown.js';
 import { formatNumber } from '../report/stats.js';
+import { consumerShare } from './cpu-by-part.js';
 import { formatCpu, OTHER_WORK } from './cpu-meter.js';
 import { BUSY_MACHINE_SHARE, formatMs, type PhaseResult, type SystemMeasurement } from './harness.js';
 import {
@@ -133,7 +134,8 @@ export function drainSentence(m: SystemMeasurement): string {
 /** The consumer's CPU per 1,000 records at 80 % load: its cost, whatever else shares the machine. */
 export function consumerCost(m: SystemMeasurement): number | undefined {
   const phase = latencyAt(m, 0.8);
-  return phase === undefined ? undefined : cpuMsPerThousand(phase.cpu[m.cpuRole], phase.offeredRate);
+  if (phase === undefined) return undefined;
+  return cpuMsPerThousand(consumerShare(m, phase.cpu), phase.offeredRate);
 }
 
 /** What stopped the search: the lowest failed step above the sustained rate, and where the CPU went. */

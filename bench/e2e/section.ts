@@ -12,16 +12,16 @@ import { markdownTable, verdict } from '../report/markdown.js';
 import type { MeasuredSection, SectionOptions, TargetCheck } from '../report/section.js';
 import { atLeast, atMost, formatNumber } from '../report/stats.js';
 import { AggregatorConsumer } from './aggregator-system.js';
-import { formatCpu } from './cpu-meter.js';
+import { cpuByPartTable } from './cpu-by-part.js';
+import { formatCpu, LOAD_GENERATOR } from './cpu-meter.js';
 import { formatMs, type SystemMeasurement } from './harness.js';
+import { LOAD_DESCRIPTION } from './load/java-producer-fleet.js';
 import { measureOnFreshServices } from './measure.js';
 import {
   BATCH_SIZE,
   BENCH_PARTITIONS,
   BENCH_TOPIC,
   MAX_EVENT_BYTES,
-  MAX_RECORDS_PER_SEND,
-  PRODUCER_TICK_MS,
   TARGET_P99_AT_HALF_LOAD_MS,
   TARGET_RECORDS_PER_SECOND,
   WINDOW_MS,
@@ -90,7 +90,7 @@ export function endToEndMarkdown(
     `### End to end, locally${quick ? ' (quick run: short steps, indicative only)' : ''}`,
     '',
     `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch) → ESM emulator (batch size ${formatNumber(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, ${MAX_EVENT_BYTES / 2 ** 20} MB) → the aggregator's bundle under the Lambda Runtime Interface Emulator and aws-lambda-ric, one execution environment per partition, logs and metrics on as in AWS → PostgreSQL. ` +
-      `${m.plan.producers} producer processes (kafkajs, idempotent, gzip, ≤ ${formatNumber(MAX_RECORDS_PER_SEND)} records a request, a request every ${PRODUCER_TICK_MS} ms), the consumer in a process of its own. ` +
+      `The load: ${LOAD_DESCRIPTION}; the consumer in a process of its own. ` +
       `${LATENCY_RULE} ${HOLD_RULE}`,
     '',
     markdownTable(
@@ -108,7 +108,11 @@ export function endToEndMarkdown(
     drainSentence(m),
     cost === undefined || eighty === undefined
       ? ''
-      : `The consumer process spent ${cost.toFixed(1)} ms of CPU per 1,000 records at 80 % load, the producers ${cpuMsPerThousand(eighty.cpu.producers, eighty.offeredRate)?.toFixed(1) ?? '–'} ms (CPU then: ${formatCpu(eighty.cpu)}).`,
+      : `The consumer spent ${cost.toFixed(1)} ms of CPU per 1,000 records at 80 % load, the load generator ${cpuMsPerThousand(eighty.cpu[LOAD_GENERATOR], eighty.offeredRate)?.toFixed(1) ?? '–'} ms (CPU then: ${formatCpu(eighty.cpu)}).`,
+    '',
+    "CPU by part at the sustained step (the ESM emulator and the runtime emulators are what AWS runs for us; the functions' processes, runtime client and handler, are what Lambda bills):",
+    '',
+    cpuByPartTable([m]),
     '',
     `What limits it: ${limitNote(m)}`,
     '',

@@ -5,8 +5,12 @@ import type { Totals } from '../../local/verify/totals.js';
 /** A streaming consumer the harness measures: ours (aggregator-system.ts), or the Spark peer. */
 export interface StreamingSystem {
   readonly name: string;
-  /** What its processes are called in the CPU figures. */
+  /** What its processes are called together in the CPU figures. */
   readonly cpuRole: string;
+  /** The roles its processes are reported under, apart (cpuRoleOf): together, its consumer's CPU. */
+  readonly cpuParts: readonly string[];
+  /** The role of one of its processes (processIds), one of cpuParts. */
+  cpuRoleOf(pid: number, comm: string): string;
   /** The table where it writes a row per batch: committed_at, record_count, first_record_time, … */
   /** The schema of its applied_batch table (the same timing columns for every system). */
   readonly batchSchema: string;

@@ -6,6 +6,7 @@ import type { MSKEvent } from 'aws-lambda';
 import { aggregateMskEvent, type BatchAggregate } from '../../lambda/domain/aggregate.js';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
 import { decodeMskEvent, encodeMskEvent, type KafkaRecord } from '../../lambda/domain/kafka-record.js';
+import { BENCH_TOPIC, WINDOW_MS } from '../e2e/plan.js';
 import { BENCH_EPOCH_MS, producerRecords } from '../producer-records.js';
 
 export const RECORDS_PER_EVENT = 10_000;
@@ -13,8 +14,6 @@ export const EVENT_SOURCE_ARN =
   'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/7f3c9a52-1b2d-4e5f-9a8b-0c1d2e3f4a5b-2';
 // The producer's ids start with the first 24 characters of its Lambda request id (a UUID).
 const ID_PREFIX = '8c4e0c1e-5b1a-4f7e-9d2c-';
-/** The records of an event are stamped over the tutorial's 2 s batching window. */
-const WINDOW_MS = 2_000;
 
 export interface BenchEvent {
   readonly event: MSKEvent;
@@ -25,26 +24,26 @@ export interface BenchEvent {
 }
 
 /**
- * Events as the MSK event source mapping delivers them: one partition each, RECORDS_PER_EVENT records
+ * Events as the MSK event source mapping delivers them: one partition each, `recordsPerEvent` records
  * whose values are exactly what the producer sends (toMessage of a generated deal), stamped over a
  * 2 s batching window.
  */
-export function producerEvents(count: number): BenchEvent[] {
+export function producerEvents(count: number, recordsPerEvent: number = RECORDS_PER_EVENT): BenchEvent[] {
   return Array.from({ length: count }, (_, partition) => {
     const generator = new TransactionGenerator({ seed: 1 + partition, idPrefix: ID_PREFIX });
     const sources = producerRecords(generator, {
-      topic: 'transaction',
+      topic: BENCH_TOPIC,
       partition,
       firstOffset: 1_000_000,
-      count: RECORDS_PER_EVENT,
-      timestampOf: (offset) => BENCH_EPOCH_MS + Math.floor((offset * WINDOW_MS) / RECORDS_PER_EVENT),
+      count: recordsPerEvent,
+      timestampOf: (offset) => BENCH_EPOCH_MS + Math.floor((offset * WINDOW_MS) / recordsPerEvent),
     });
     const valueBytes = sources.reduce((sum, record) => sum + record.value.length, 0);
     const event = encodeMskEvent(sources, {
       eventSourceArn: EVENT_SOURCE_ARN,
       bootstrapServers: 'b-1.treasurystream.example:9098',
     });
-    return { event, records: decodeMskEvent(event), meanValueBytes: valueBytes / RECORDS_PER_EVENT };
+    return { event, records: decodeMskEvent(event), meanValueBytes: valueBytes / recordsPerEvent };
   });
 }
 

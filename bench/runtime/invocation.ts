@@ -16,7 +16,13 @@ import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
 import { type LocalPostgres, startEmbeddedPostgres } from '../../local/infra/postgres/embedded.js';
 import { LocalFunction } from '../../local/lambda-runtime/local-function.js';
 import { producerEvents, RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
-import { clockTicksPerSecond, cpuMillisBetween, readProcStat, runtimeProcesses } from '../proc-stat.js';
+import {
+  clockTicksPerSecond,
+  cpuMillisBetween,
+  readProcMemory,
+  readProcStat,
+  runtimeProcesses,
+} from '../proc-stat.js';
 import { type Summary, summarize } from '../report/stats.js';
 
 /**
@@ -49,6 +55,8 @@ export interface RuntimeRunOptions {
   readonly log: (line: string) => void;
   /** The function to run: the aggregator, or the floor (bench/runtime/floor-handler.ts). @default aggregator */
   readonly floor?: boolean;
+  /** Records in each event (one partition). @default RECORDS_PER_EVENT */
+  readonly recordsPerEvent?: number;
 }
 
 export interface RuntimeRunResult {
@@ -59,7 +67,14 @@ export interface RuntimeRunResult {
   /** Wall milliseconds per invocation, from the invoker's side (HTTP to the emulator included). */
   readonly wallMs: Summary;
   readonly eventBytes: number;
+  readonly recordsPerEvent: number;
   readonly invocations: number;
+  /**
+   * The function's process: its resident memory after the warm-up (before the measured runs), and its
+   * peak (VmHWM) over its life, read after them: what Lambda's "Max Memory Used" reports of it.
+   */
+  readonly rssAfterWarmupKiB: number;
+  readonly peakRssKiB: number;
   readonly failures: string[];
 }
 
@@ -90,71 +105,156 @@ export async function startBenchDatabase(): Promise<{ server: LocalPostgres; ver
 // the floor writes nothing, so its invocations take none of them (a hole would be refused as a gap).
 const nextOffsets = new Map<string, number>();
 
+/** What one run of invocations cost, per invocation. */
+export interface RunCost {
+  readonly functionMs: number;
+  readonly emulatorMs: number;
+  readonly wallMs: number;
+}
+
+/**
+ * One execution environment of the aggregator (or the floor), warmed up and kept, so that variants
+ * can take turns run by run: figures taken turn about share whatever else the machine was doing.
+ */
+export class RuntimeSubject {
+  readonly failures: string[] = [];
+  readonly eventBytes: number;
+  readonly recordsPerEvent: number;
+  /** The function's process's resident memory after the warm-up. */
+  rssAfterWarmupKiB = 0;
+  private environment: { readonly emulator: number; readonly runtime: number } | undefined;
+  private readonly base: MSKEvent;
+
+  private constructor(
+    private readonly fn: LocalFunction,
+    private readonly options: RuntimeRunOptions,
+  ) {
+    this.recordsPerEvent = options.recordsPerEvent ?? RECORDS_PER_EVENT;
+    this.base = (producerEvents(1, this.recordsPerEvent)[0] as { event: MSKEvent }).event;
+    this.eventBytes = Buffer.byteLength(JSON.stringify(this.base));
+  }
+
+  /** Starts the environment and runs the warm-up invocations (its cold start among them). */
+  static async start(databaseUrl: string, options: RuntimeRunOptions): Promise<RuntimeSubject> {
+    const definition = options.floor ? runtimeFloorFunction() : aggregatorFunction();
+    const before = new Set(runtimeProcesses(process.pid).map((p) => p.emulator));
+    const fn = await LocalFunction.create({
+      definition,
+      localEnvironment: {
+        DATABASE_URL: databaseUrl,
+        ...(options.extraNodeOptions
+          ? { NODE_OPTIONS: `${FUNCTION_NODE_OPTIONS} ${options.extraNodeOptions}` }
+          : {}),
+        ...options.extraEnvironment,
+      },
+      maxConcurrency: 1,
+      log: options.log,
+    });
+    const subject = new RuntimeSubject(fn, options);
+    try {
+      for (let i = 0; i < Math.max(1, options.warmupInvocations); i++) await subject.invoke();
+      const started = runtimeProcesses(process.pid).filter((p) => !before.has(p.emulator));
+      if (started.length !== 1) {
+        throw new Error(
+          `expected one new emulator with one runtime below this process, found ${started.length}`,
+        );
+      }
+      subject.environment = started[0];
+      subject.rssAfterWarmupKiB = readProcMemory(subject.runtimePid).rssKiB;
+    } catch (error) {
+      await fn.stop();
+      throw error;
+    }
+    return subject;
+  }
+
+  get runtimePid(): number {
+    if (this.environment === undefined) throw new Error('the runtime has not started');
+    return this.environment.runtime;
+  }
+
+  /** The function's process's peak resident memory over its life so far (VmHWM). */
+  peakRssKiB(): number {
+    return readProcMemory(this.runtimePid).peakRssKiB;
+  }
+
+  get invocations(): number {
+    return this.fn.stats.invocations;
+  }
+
+  private async invoke(): Promise<void> {
+    const floor = this.options.floor ?? false;
+    const event = eventAtNextOffsets(this.base, floor ? new Map() : nextOffsets);
+    const answer = (await this.fn.invoke(event)) as Partial<BatchSummary> & { records?: number };
+    const done = floor ? answer.records : answer.batchId === null ? 0 : answer.applied;
+    if (done !== this.recordsPerEvent) {
+      this.failures.push(`an invocation answered ${JSON.stringify(answer).slice(0, 200)}`);
+    }
+  }
+
+  /** `invocations` invocations back to back, and their CPU (function, emulator) and wall time each. */
+  async run(invocations: number): Promise<RunCost> {
+    const environment = this.environment;
+    if (environment === undefined) throw new Error('the runtime has not started');
+    const runtimeBefore = readProcStat(environment.runtime);
+    const emulatorBefore = readProcStat(environment.emulator);
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < invocations; i++) await this.invoke();
+    const wall = Number(process.hrtime.bigint() - start) / 1e6;
+    const ticks = clockTicksPerSecond();
+    return {
+      functionMs: cpuMillisBetween(runtimeBefore, readProcStat(environment.runtime), ticks) / invocations,
+      emulatorMs: cpuMillisBetween(emulatorBefore, readProcStat(environment.emulator), ticks) / invocations,
+      wallMs: wall / invocations,
+    };
+  }
+
+  /** Stops the environment; a failure if it started more than once. */
+  async stop(): Promise<void> {
+    if (this.fn.stats.coldStarts !== 1)
+      this.failures.push(`${this.fn.stats.coldStarts} cold starts, expected 1`);
+    await this.fn.stop();
+  }
+}
+
+/** The summaries of a subject's runs. */
+export function runResult(
+  subject: RuntimeSubject,
+  costs: readonly RunCost[],
+  peakRssKiB: number,
+): RuntimeRunResult {
+  return {
+    functionMs: summarize(costs.map((c) => c.functionMs)),
+    emulatorMs: summarize(costs.map((c) => c.emulatorMs)),
+    wallMs: summarize(costs.map((c) => c.wallMs)),
+    eventBytes: subject.eventBytes,
+    recordsPerEvent: subject.recordsPerEvent,
+    invocations: subject.invocations,
+    rssAfterWarmupKiB: subject.rssAfterWarmupKiB,
+    peakRssKiB,
+    failures: subject.failures,
+  };
+}
+
 /** Invokes the aggregator in one execution environment and reads what each invocation cost. */
 export async function measureRuntimeInvocations(
   databaseUrl: string,
   options: RuntimeRunOptions,
 ): Promise<RuntimeRunResult> {
-  const definition = options.floor ? runtimeFloorFunction() : aggregatorFunction();
-  const fn = await LocalFunction.create({
-    definition,
-    localEnvironment: {
-      DATABASE_URL: databaseUrl,
-      ...(options.extraNodeOptions
-        ? { NODE_OPTIONS: `${FUNCTION_NODE_OPTIONS} ${options.extraNodeOptions}` }
-        : {}),
-      ...options.extraEnvironment,
-    },
-    maxConcurrency: 1,
-    log: options.log,
-  });
-  const failures: string[] = [];
+  const subject = await RuntimeSubject.start(databaseUrl, options);
   try {
-    const base = (producerEvents(1)[0] as { event: MSKEvent }).event;
-    const eventBytes = Buffer.byteLength(JSON.stringify(base));
-    const invoke = async (): Promise<void> => {
-      const event = eventAtNextOffsets(base, options.floor ? new Map() : nextOffsets);
-      const answer = (await fn.invoke(event)) as Partial<BatchSummary> & { records?: number };
-      const done = options.floor ? answer.records : answer.batchId === null ? 0 : answer.applied;
-      if (done !== RECORDS_PER_EVENT) {
-        failures.push(`an invocation answered ${JSON.stringify(answer).slice(0, 200)}`);
-      }
-    };
-    for (let i = 0; i < Math.max(1, options.warmupInvocations); i++) await invoke();
-    const [environment, ...more] = runtimeProcesses(process.pid);
-    if (environment === undefined || more.length > 0) {
-      throw new Error(`expected one emulator with one runtime below this process, found ${more.length + 1}`);
-    }
-    options.onMeasuring?.(environment.runtime);
-    const functionMs: number[] = [];
-    const emulatorMs: number[] = [];
-    const wallMs: number[] = [];
+    options.onMeasuring?.(subject.runtimePid);
+    const costs: RunCost[] = [];
     for (let run = 0; run < options.runs; run++) {
-      const runtimeBefore = readProcStat(environment.runtime);
-      const emulatorBefore = readProcStat(environment.emulator);
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < options.invocationsPerRun; i++) await invoke();
-      const wall = Number(process.hrtime.bigint() - start) / 1e6;
-      const perRun = options.invocationsPerRun;
-      const ticks = clockTicksPerSecond();
-      functionMs.push(cpuMillisBetween(runtimeBefore, readProcStat(environment.runtime), ticks) / perRun);
-      emulatorMs.push(cpuMillisBetween(emulatorBefore, readProcStat(environment.emulator), ticks) / perRun);
-      wallMs.push(wall / perRun);
+      costs.push(await subject.run(options.invocationsPerRun));
       options.log(
-        `runtime: run ${run + 1}/${options.runs}: function ${functionMs.at(-1)?.toFixed(1)} ms, emulator ${emulatorMs.at(-1)?.toFixed(1)} ms CPU per invocation`,
+        `runtime: run ${run + 1}/${options.runs}: function ${costs.at(-1)?.functionMs.toFixed(1)} ms, emulator ${costs.at(-1)?.emulatorMs.toFixed(1)} ms CPU per invocation`,
       );
     }
-    await options.onMeasured?.(environment.runtime);
-    if (fn.stats.coldStarts !== 1) failures.push(`${fn.stats.coldStarts} cold starts, expected 1`);
-    return {
-      functionMs: summarize(functionMs),
-      emulatorMs: summarize(emulatorMs),
-      wallMs: summarize(wallMs),
-      eventBytes,
-      invocations: fn.stats.invocations,
-      failures,
-    };
+    const peak = subject.peakRssKiB();
+    await options.onMeasured?.(subject.runtimePid);
+    return runResult(subject, costs, peak);
   } finally {
-    await fn.stop();
+    await subject.stop();
   }
 }

@@ -7,17 +7,30 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aggregatorFunction, MALLOC_TUNABLES_ENV } from '../../contracts/functions.js';
+import { FUNCTION_NODE_VERSION } from '../../local/lambda-runtime/function-node.js';
 import { RECORDS_PER_EVENT } from '../handler-throughput/producer-events.js';
 import type { ChartPanel } from '../report/chart.js';
 import { markdownTable } from '../report/markdown.js';
 import type { MeasuredSection, SectionOptions, TargetCheck } from '../report/section.js';
-import { atLeast, formatMillions, formatNumber, formatSummary, type Summary } from '../report/stats.js';
+import {
+  atLeast,
+  atMost,
+  formatMillions,
+  formatNumber,
+  formatSummary,
+  type Summary,
+} from '../report/stats.js';
 import {
   measureRuntimeInvocations,
+  type RunCost,
   type RuntimeRunOptions,
   type RuntimeRunResult,
+  RuntimeSubject,
+  runResult,
   startBenchDatabase,
 } from './invocation.js';
+import { MEMORY_MARGIN, MEMORY_STEP_MIB, type MemoryChoice, memoryChoice } from './memory.js';
 import {
   type RuntimeProfileSummary,
   runtimeProfiler,
@@ -28,13 +41,6 @@ import {
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TARGET_RECORDS_PER_CPU_SECOND = 1_000_000;
 
-/**
- * glibc's malloc kept from giving memory back between invocations (docs/PERFORMANCE-HISTORY.md). Measured as a
- * variant only; adopting it is a change to the function's configuration (contracts/functions.ts).
- */
-export const MALLOC_TUNABLES =
-  'glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=134217728:glibc.malloc.top_pad=67108864';
-
 interface Variant {
   readonly name: string;
   readonly what: string;
@@ -42,24 +48,35 @@ interface Variant {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
-const VARIANTS: readonly Variant[] = [
-  {
-    name: 'aggregator in the runtime',
-    what: 'the bundle as CDK builds it, as Lambda configures it: decode, aggregate, apply_batch, log line, EMF metrics',
-    floor: false,
-  },
-  {
-    name: "runtime's floor",
-    what: 'a function that only counts the records, bundled and configured the same: what the runtime client costs',
-    floor: true,
-  },
-  {
-    name: 'aggregator, malloc tuned',
-    what: `the aggregator with GLIBC_TUNABLES=${MALLOC_TUNABLES} in its environment (not adopted: see below)`,
-    floor: false,
-    environment: { GLIBC_TUNABLES: MALLOC_TUNABLES },
-  },
-];
+// An empty GLIBC_TUNABLES sets no tunable: glibc's defaults, as before the setting was adopted.
+const WITHOUT_MALLOC_SETTING = { [MALLOC_TUNABLES_ENV]: '' };
+
+const AGGREGATOR: Variant = {
+  name: 'aggregator in the runtime',
+  what: `the bundle as CDK builds it, configured as the stack configures it (contracts/functions.ts, ${MALLOC_TUNABLES_ENV} included): decode, aggregate, apply_batch, log line, EMF metrics`,
+  floor: false,
+};
+const FLOOR: Variant = {
+  name: "runtime's floor",
+  what: 'a function that only counts the records, bundled and configured the same: what the runtime client costs',
+  floor: true,
+};
+const AGGREGATOR_UNTUNED: Variant = {
+  name: 'aggregator, glibc malloc defaults',
+  what: `the aggregator with ${MALLOC_TUNABLES_ENV} empty: what it cost before the setting`,
+  floor: false,
+  environment: WITHOUT_MALLOC_SETTING,
+};
+const FLOOR_UNTUNED: Variant = {
+  name: "runtime's floor, glibc malloc defaults",
+  what: `the floor with ${MALLOC_TUNABLES_ENV} empty`,
+  floor: true,
+  environment: WITHOUT_MALLOC_SETTING,
+};
+const VARIANTS: readonly Variant[] = [AGGREGATOR, FLOOR, AGGREGATOR_UNTUNED, FLOOR_UNTUNED];
+
+/** The aggregator's CPU per 10,000-record invocation over the floor's, under the same runtime. */
+export const TARGET_RATIO_TO_FLOOR = 1.15;
 
 const perSecond = (ms: number) => (RECORDS_PER_EVENT * 1000) / ms;
 const ms = (value: number) => `${formatNumber(value, 1)} ms`;
@@ -68,29 +85,44 @@ const percent = (share: number) => `${formatNumber(share * 100, 1)} %`;
 /** The budget the target leaves per invocation of RECORDS_PER_EVENT records. */
 const TARGET_MS_PER_EVENT = (RECORDS_PER_EVENT * 1000) / TARGET_RECORDS_PER_CPU_SECOND;
 
+interface Findings {
+  readonly aggregatorMs: number;
+  readonly floorMs: number;
+  readonly untunedMs: number;
+  readonly untunedFloorMs: number;
+  readonly memory: MemoryChoice;
+  readonly untunedPeakMiB: number;
+}
+
 /**
- * What this run's figures say about the runtime's floor, the handler's share and the malloc setting.
- * What perf showed of the floor when this section was written (V8's profiler does not see the native
- * runtime client's thread) is in docs/PERFORMANCE-HISTORY.md, not here: this text holds only figures
- * of the run that prints it.
+ * What this run's figures say about the runtime's floor, the handler's share, the malloc setting and
+ * the memory size. What perf showed of the floor when this section was written (V8's profiler does
+ * not see the native runtime client's thread) is in docs/PERFORMANCE-HISTORY.md, not here: this text
+ * holds only figures of the run that prints it, and the sources of the setting's decision.
  */
-function findings(aggregatorMs: number, floorMs: number, tunedMs: number): string {
-  const floorOver = floorMs > TARGET_MS_PER_EVENT;
+function findings(f: Findings): string {
+  const floorOver = f.floorMs > TARGET_MS_PER_EVENT;
+  const ratio = f.aggregatorMs / f.floorMs;
   return `### What this run says
 
-- **The runtime client alone costs ${ms(floorMs)} per ${formatNumber(RECORDS_PER_EVENT)}-record event here** (the floor row),
-  ${floorOver ? 'more than' : 'against'} the ${ms(TARGET_MS_PER_EVENT)} the target allows for everything. None of it is the handler's code.
-- **The handler's share is the aggregator row less the floor, ${ms(aggregatorMs - floorMs)}.**
-- **With \`GLIBC_TUNABLES\` raising glibc's trim and mmap thresholds** (the "malloc tuned" row), the aggregator
-  took ${ms(tunedMs)} against ${ms(aggregatorMs)}. It is an environment variable of the function, so it would apply in
-  AWS too, but there on Amazon Linux's glibc for ARM64, which this machine cannot measure: a proposal for
-  the function's configuration (contracts/functions.ts), not adopted.
+- **The aggregator against its floor: ${ms(f.aggregatorMs)} ÷ ${ms(f.floorMs)} = ${formatNumber(ratio, 2)}** (target ≤ ${TARGET_RATIO_TO_FLOOR}),
+  both as the stack configures them; with glibc's malloc defaults ${ms(f.untunedMs)} ÷ ${ms(f.untunedFloorMs)} = ${formatNumber(f.untunedMs / f.untunedFloorMs, 2)}.
+  The handler's share is the difference, ${ms(f.aggregatorMs - f.floorMs)} per ${formatNumber(RECORDS_PER_EVENT)} records, PostgreSQL's round trip, the log line and the metrics included.
+- **\`${MALLOC_TUNABLES_ENV}\` is adopted** (contracts/functions.ts, so in the stack and in the local runtime alike):
+  the aggregator took ${ms(f.aggregatorMs)} with it against ${ms(f.untunedMs)} without, the floor ${ms(f.floorMs)} against ${ms(f.untunedFloorMs)}.
+  Why it holds in AWS: \`nodejs24.x\` runs on Amazon Linux 2023 ([Lambda runtimes for Node.js](https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html)),
+  whose glibc is 2.34 ([AL2023 core toolchain packages](https://docs.aws.amazon.com/linux/al2023/ug/core-glibc.html)); the three malloc tunables exist since glibc 2.26
+  ([glibc manual, memory allocation tunables](https://www.gnu.org/software/libc/manual/html_node/Memory-Allocation-Tunables.html)); glibc ignores tunables only in
+  setuid (AT_SECURE) processes, which Lambda's runtime is not; and \`${MALLOC_TUNABLES_ENV}\` is not among the variables Lambda reserves
+  ([Lambda environment variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime)). What this machine cannot
+  measure is AWS's own runtime client on ARM64: the figure there is to be read from the function's billed duration after deploying.
+- **Memory: peak resident memory ${formatNumber(f.memory.peakMiB, 0)} MiB** (VmHWM of the function's process over all its ${formatNumber(RECORDS_PER_EVENT)}-record invocations; ${formatNumber(f.untunedPeakMiB, 0)} MiB with malloc defaults).
+  × ${MEMORY_MARGIN} (a 6 MB event, Lambda's cap, is twice these) rounded up to ${MEMORY_STEP_MIB} MB: ${formatNumber(f.memory.recommendedMiB)} MB; the stack configures ${formatNumber(f.memory.configuredMiB)} MB (contracts/functions.ts)${f.memory.covered ? '' : ', **too little by this run**'}.
 - ${
     floorOver
-      ? `**So the target is not reachable by changing the handler on this runtime:** a handler that cost nothing would still leave the floor above ${ms(TARGET_MS_PER_EVENT)}.`
-      : `**The floor leaves the handler ${ms(TARGET_MS_PER_EVENT - floorMs)} under the target.**`
-  } What would move the floor is outside \`lambda/\`: the malloc setting above, a newer Node (this machine runs
-  Node ${process.versions.node}), or smaller events, which cost the runtime the same per record.
+      ? `**The records-per-CPU-second target is not reachable by changing the handler on this runtime:** a handler that cost nothing would still leave the floor above ${ms(TARGET_MS_PER_EVENT)}.`
+      : `**The floor leaves the handler ${ms(TARGET_MS_PER_EVENT - f.floorMs)} under the records-per-CPU-second target.**`
+  } The functions run on Node ${FUNCTION_NODE_VERSION} here, Lambda's major version.
 
 Where the floor's time goes, from perf when this section was written: docs/PERFORMANCE-HISTORY.md.`;
 }
@@ -112,6 +144,52 @@ function profileTables(summary: RuntimeProfileSummary): string[] {
 }
 
 /**
+ * Every variant in an execution environment of its own, warmed up, then run by run in turn (the
+ * order rotating), so that each run of one variant has the others' beside it in time: what else the
+ * machine does then weighs on all of them alike.
+ */
+async function measureTakingTurns(
+  databaseUrl: string,
+  variants: readonly Variant[],
+  base: Omit<RuntimeRunOptions, 'floor'>,
+  log: (line: string) => void,
+): Promise<Map<Variant, RuntimeRunResult>> {
+  const subjects = new Map<Variant, RuntimeSubject>();
+  const costs = new Map<Variant, RunCost[]>(variants.map((v) => [v, []]));
+  try {
+    for (const variant of variants) {
+      log(`runtime: starting ${variant.name}`);
+      subjects.set(
+        variant,
+        await RuntimeSubject.start(databaseUrl, {
+          ...base,
+          floor: variant.floor,
+          extraEnvironment: variant.environment,
+        }),
+      );
+    }
+    for (let run = 0; run < base.runs; run++) {
+      const order = variants.map((_, i) => variants[(i + run) % variants.length] as Variant);
+      for (const variant of order) {
+        const cost = await (subjects.get(variant) as RuntimeSubject).run(base.invocationsPerRun);
+        costs.get(variant)?.push(cost);
+        log(
+          `runtime: run ${run + 1}/${base.runs}, ${variant.name}: function ${cost.functionMs.toFixed(1)} ms, emulator ${cost.emulatorMs.toFixed(1)} ms CPU per invocation`,
+        );
+      }
+    }
+    return new Map(
+      variants.map((variant) => {
+        const subject = subjects.get(variant) as RuntimeSubject;
+        return [variant, runResult(subject, costs.get(variant) ?? [], subject.peakRssKiB())];
+      }),
+    );
+  } finally {
+    await Promise.all([...subjects.values()].map((subject) => subject.stop()));
+  }
+}
+
+/**
  * `inProcessMsPerEvent`: CPU per 10,000 records of the handler's path in this process (the handler
  * row above), for the comparison.
  */
@@ -119,29 +197,19 @@ export async function runRuntimeSection(
   options: SectionOptions,
   inProcessMsPerEvent: number,
 ): Promise<MeasuredSection> {
-  const runs = options.quick ? 3 : 7;
+  const runs = options.quick ? 3 : 9;
   const base: Omit<RuntimeRunOptions, 'floor'> = {
     runs,
-    invocationsPerRun: options.quick ? 5 : 10,
+    invocationsPerRun: options.quick ? 5 : 20,
     warmupInvocations: options.quick ? 5 : 10,
     log: options.log,
   };
   options.log('runtime: starting embedded PostgreSQL');
   const { server } = await startBenchDatabase();
-  const results = new Map<Variant, RuntimeRunResult>();
+  let results = new Map<Variant, RuntimeRunResult>();
   let profile: RuntimeProfileSummary | undefined;
   try {
-    for (const variant of VARIANTS) {
-      options.log(`runtime: ${variant.name}`);
-      results.set(
-        variant,
-        await measureRuntimeInvocations(server.url, {
-          ...base,
-          floor: variant.floor,
-          extraEnvironment: variant.environment,
-        }),
-      );
-    }
+    results = await measureTakingTurns(server.url, VARIANTS, base, options.log);
     options.log('runtime: profiling the aggregator in the runtime');
     const profiler = await runtimeProfiler(join(ROOT, '.cache', 'bench', 'runtime-profile'));
     let raw: Awaited<ReturnType<typeof profiler.stop>> | undefined;
@@ -163,19 +231,20 @@ export async function runRuntimeSection(
     await server.stop();
   }
 
-  const [aggregator, floor, tuned] = VARIANTS.map((v) => results.get(v) as RuntimeRunResult) as [
-    RuntimeRunResult,
-    RuntimeRunResult,
-    RuntimeRunResult,
-  ];
+  const result = (variant: Variant) => results.get(variant) as RuntimeRunResult;
+  const aggregator = result(AGGREGATOR);
+  const floor = result(FLOOR);
+  const memory = memoryChoice(aggregator.peakRssKiB, aggregatorFunction().memoryMiB);
+  const mib = (kib: number) => `${formatNumber(kib / 1024, 0)} MiB`;
   const rows = VARIANTS.map((variant) => {
-    const r = results.get(variant) as RuntimeRunResult;
+    const r = result(variant);
     return [
       variant.name,
       formatSummary(r.functionMs, ms),
       formatMillions(perSecond(r.functionMs.median)),
       formatSummary(r.emulatorMs, ms),
       formatSummary(r.wallMs, ms),
+      `${mib(r.rssAfterWarmupKiB)} / ${mib(r.peakRssKiB)}`,
       variant.what,
     ];
   });
@@ -187,7 +256,9 @@ export async function runRuntimeSection(
     `execution environment, invoked with MSK events of ${formatNumber(RECORDS_PER_EVENT)} producer records (${formatNumber(aggregator.eventBytes / 1e6, 2)} MB of JSON each), every`,
     'one at fresh offsets so that it applies, against embedded PostgreSQL with the migrations. CPU is utime + stime',
     "from /proc/<pid>/stat of the function's own process (the node process the emulator starts) and of the",
-    `emulator, read around each run of ${base.invocationsPerRun} invocations (the ticks are 10 ms coarse), after ${base.warmupInvocations} warm-up invocations; ${runs} runs.`,
+    `emulator, read around each run of ${base.invocationsPerRun} invocations (the ticks are 10 ms coarse), after ${base.warmupInvocations} warm-up invocations; ${runs} runs,`,
+    'each variant in an execution environment of its own, the variants taking turns run by run. Resident memory is',
+    "VmRSS and VmHWM (the peak over the process's life) from /proc/<pid>/status of the function's process.",
     'Wall time is from the invoker, the HTTP to the emulator included.',
     '',
     markdownTable(
@@ -197,6 +268,7 @@ export async function runRuntimeSection(
         'Records per CPU second (median)',
         'Emulator, CPU per invocation',
         'Wall per invocation',
+        "Function's process, resident after warm-up / peak",
         'What it runs',
       ],
       rows,
@@ -209,7 +281,14 @@ export async function runRuntimeSection(
     '',
     ...(profile ? profileTables(profile) : ['No profile was written.']),
     '',
-    findings(aggregator.functionMs.median, floor.functionMs.median, tuned.functionMs.median),
+    findings({
+      aggregatorMs: aggregator.functionMs.median,
+      floorMs: floor.functionMs.median,
+      untunedMs: result(AGGREGATOR_UNTUNED).functionMs.median,
+      untunedFloorMs: result(FLOOR_UNTUNED).functionMs.median,
+      memory,
+      untunedPeakMiB: result(AGGREGATOR_UNTUNED).peakRssKiB / 1024,
+    }),
   ].join('\n');
 
   const checks: TargetCheck[] = [
@@ -219,6 +298,20 @@ export async function runRuntimeSection(
       shown: `${formatMillions(perSecond(aggregator.functionMs.median))} (${ms(aggregator.functionMs.median)} per ${formatNumber(RECORDS_PER_EVENT)})`,
       target: atLeast(TARGET_RECORDS_PER_CPU_SECOND),
       targetShown: `≥ ${formatMillions(TARGET_RECORDS_PER_CPU_SECOND)} (≤ ${ms(TARGET_MS_PER_EVENT)})`,
+    },
+    {
+      what: "Aggregator ÷ runtime's floor: CPU per 10,000-record invocation, same runtime and configuration",
+      value: aggregator.functionMs.median / floor.functionMs.median,
+      shown: `${formatNumber(aggregator.functionMs.median / floor.functionMs.median, 2)} (${ms(aggregator.functionMs.median)} ÷ ${ms(floor.functionMs.median)})`,
+      target: atMost(TARGET_RATIO_TO_FLOOR),
+      targetShown: `≤ ${TARGET_RATIO_TO_FLOOR}`,
+    },
+    {
+      what: `Aggregator's configured memory ≥ peak RSS × ${MEMORY_MARGIN}`,
+      value: memory.configuredMiB,
+      shown: `${formatNumber(memory.configuredMiB)} MB (peak ${formatNumber(memory.peakMiB, 0)} MiB)`,
+      target: atLeast(memory.recommendedMiB),
+      targetShown: `≥ ${formatNumber(memory.recommendedMiB)} MB`,
     },
   ];
   const toRate = (s: Summary): Summary => ({
@@ -236,7 +329,7 @@ export async function runRuntimeSection(
       unit: 'M/s',
       bars: VARIANTS.map((variant, i) => ({
         label: variant.name,
-        summary: toRate((results.get(variant) as RuntimeRunResult).functionMs),
+        summary: toRate(result(variant).functionMs),
         emphasis: i === 0,
       })),
       target: { value: TARGET_RECORDS_PER_CPU_SECOND, label: 'target 1 M/s' },
@@ -248,6 +341,12 @@ export async function runRuntimeSection(
       runtimeFunctionMsPerInvocation: aggregator.functionMs.median,
       runtimeEmulatorMsPerInvocation: aggregator.emulatorMs.median,
       runtimeFloorMsPerInvocation: floor.functionMs.median,
+      runtimeAggregatorToFloorRatio: Number(
+        (aggregator.functionMs.median / floor.functionMs.median).toFixed(2),
+      ),
+      runtimeUntunedMsPerInvocation: result(AGGREGATOR_UNTUNED).functionMs.median,
+      runtimePeakRssMiB: Math.round(memory.peakMiB),
+      aggregatorMemoryMiB: memory.configuredMiB,
       runtimeRecordsPerCpuSecond: Math.round(perSecond(aggregator.functionMs.median)),
     },
     checks,

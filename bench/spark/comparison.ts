@@ -2,6 +2,7 @@
  * Our pipeline and the Spark peer side by side: the comparison table, the section's targets as checks,
  * and its markdown and figures. Pure.
  */
+import { cpuByPartTable } from '../e2e/cpu-by-part.js';
 import { formatMs, type SystemMeasurement } from '../e2e/harness.js';
 import { LOAD_FRACTIONS, WINDOW_MS } from '../e2e/plan.js';
 import {
@@ -25,8 +26,8 @@ import { atLeast, formatNumber } from '../report/stats.js';
 import { SPARK_VERSION } from './build.js';
 import { SPARK_HEAP } from './spark-system.js';
 
-/** The section's target: at least this many times Spark's sustained rate, at an equal or better p99. */
-export const TARGET_THROUGHPUT_RATIO = 3;
+/** The section's target (issue 23): at least this many times Spark's sustained rate, at an equal or better p99. */
+export const TARGET_THROUGHPUT_RATIO = 1.5;
 
 export function ratio(ours: number | undefined, theirs: number | undefined): number | undefined {
   return ours === undefined || theirs === undefined || theirs === 0 ? undefined : ours / theirs;
@@ -85,13 +86,13 @@ function comparisonNote(ours: SystemMeasurement, spark: SystemMeasurement): stri
   const boundByProducers = [ours, spark].some((m) => lowestFailedAbove(m)?.verdict.limitedBy === 'producers');
   if (boundByProducers) {
     note.push(
-      'The producers (kafkajs, in processes of their own) run on the same cores as the consumer, ' +
-        'so a sustained rate bounded by "the producers offered only …" measures the machine, not the consumer; ' +
-        'the consumers themselves compare by their CPU per record and by how fast they catch up alone.',
+      'The load generator runs on the same cores as the consumers, ' +
+        'so a step lost because "the producers offered only …" measures the machine, not the consumer; ' +
+        'the table of CPU by part shows how much it took and how much was left idle.',
     );
   }
   note.push(
-    "Our consumer process is the ESM emulator (a kafkajs consumer that fetches, decompresses and decodes the records and re-encodes them as an MSK event) as well as the handler: in AWS the event source mapping does the emulator's part outside the function.",
+    "Our consumer is the ESM emulator (a kafkajs consumer that fetches, decompresses and decodes the records and re-encodes them as an MSK event), the Runtime Interface Emulators and the functions' processes: in AWS the event source mapping and the runtime API are Lambda's, and only the functions' processes are billed (section 6 prices them).",
   );
   return note.join(' ');
 }
@@ -152,7 +153,7 @@ export function sideBySideMarkdown(
     `### The peer: the tutorial's Spark Structured Streaming, in the same run${quick ? ' (quick run: short steps, indicative only)' : ''}`,
     '',
     `Spark ${SPARK_VERSION} (Scala 2.12, from Maven Central) in local mode, all cores, on ${javaVersion}, ${SPARK_HEAP.slice(4)} heap; the job is bench/spark/peer. ` +
-      `It reads the same topic (a broker of its own, started the same way, fed by the same producer processes with the same seeds, so the same deals), parses the JSON with from_json, ` +
+      `It reads the same topic (a broker of its own, started the same way, fed by the same load generator with the same deals in the same order), parses the JSON with from_json, ` +
       `and every ${WINDOW_MS / 1000} s trigger, in foreachBatch, sums amount (decimal) and counts per branch × currency and writes the rows over JDBC in one transaction, ` +
       "with a row per batch (committed_at, the 5 ms histogram of its records' Kafka timestamps) so that latency comes out the same way as ours. " +
       'One Spark job per batch computes sums and histogram together, and one JDBC connection is kept open: the peer is given its best chance. ' +
@@ -168,6 +169,10 @@ export function sideBySideMarkdown(
     ),
     '',
     comparisonNote(ours, spark),
+    '',
+    "CPU by part at each one's sustained step (% of one core, and ms per 1,000 records delivered):",
+    '',
+    cpuByPartTable([ours, spark]),
     '',
     'Spark, latency at its own loads:',
     '',

@@ -1,7 +1,7 @@
 /**
  * Section 4: the peer, in the same run. The tutorial's own design — Spark Structured Streaming in
  * local mode, trigger 2 s, foreachBatch writing per-batch sums per branch × currency to PostgreSQL over
- * JDBC — reading the same topic fed by the same producers with the same seeds, put through the same
+ * JDBC — reading the same topic fed by the same load generator with the same deals, put through the same
  * steps as our pipeline (bench/e2e/harness.ts), and set beside it.
  *
  * `npm run bench -- --only spark` runs it alone (and measures our pipeline for the comparison).

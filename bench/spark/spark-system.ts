@@ -48,6 +48,11 @@ type SparkEvent =
 export class SparkPeerSystem implements StreamingSystem {
   readonly name = 'Spark';
   readonly cpuRole = 'Spark (local mode)';
+  readonly cpuParts = [this.cpuRole];
+
+  cpuRoleOf(): string {
+    return this.cpuRole;
+  }
   readonly batchSchema = 'spark_peer';
   private child: ChildProcess | undefined;
   private checkpointDir: string | undefined;

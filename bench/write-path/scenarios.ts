@@ -3,6 +3,7 @@
  * position store partition by partition, with what the client sent and the server wrote counted.
  */
 import type pg from 'pg';
+import { DEFAULT_SETTINGS } from '../../contracts/settings.js';
 import type { PostgresPositionStore } from '../../lambda/adapters/postgres-position-store.js';
 import { processBatch } from '../../lambda/aggregator/process-batch.js';
 import { aggregateBatch, type BatchAggregate } from '../../lambda/domain/aggregate.js';
@@ -15,10 +16,10 @@ import { difference, type MeteredPool, type PoolCounts } from './metered-pool.js
 import { TABLES, tableCounts } from './server-counts.js';
 
 const EVENT_SOURCE = 'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/bench-write-path';
-const TOPIC = 'transaction';
+const TOPIC = DEFAULT_SETTINGS.streaming.topic;
 export const RECORDS_PER_BATCH = 1_000;
 // Records are stamped over the tutorial's 2 s trigger, so each batch carries a 400-bucket histogram.
-export const BATCH_SPAN_MS = 2_000;
+export const BATCH_SPAN_MS = DEFAULT_SETTINGS.mapping.aggregatorBatchingWindowSeconds * 1000;
 export const CELLS = DEFAULT_BRANCHES.length * DEFAULT_CURRENCIES.length;
 // A record the aggregator sets aside (a lower-case currency), for the scenario with rejects.
 const REJECTED_VALUE = Buffer.from('{"branch":"Kazan","currency":"usd","amount":1}');

@@ -1,4 +1,6 @@
 /** The stack's alarms, from the metrics contracts/telemetry/metrics.ts defines. No CDK import here. */
+
+import { DEFAULT_SETTINGS } from '../settings.js';
 import { DASHBOARD_ROWS } from './dashboard.js';
 import { FIVE_MINUTES, METRICS, type MetricSpec, overPeriod } from './metrics.js';
 
@@ -30,11 +32,11 @@ export interface AlarmSpec {
   readonly treatMissingData?: 'breaching' | 'notBreaching' | 'missing';
 }
 
-/** The default lag, in records, above which the lag alarm fires. */
-export const DEFAULT_LAG_ALARM_THRESHOLD = 10_000;
-
-/** The stack's alarms (the rotation functions' error alarms are added per rotation function). */
-export function alarmSpecs(lagThreshold = DEFAULT_LAG_ALARM_THRESHOLD): readonly AlarmSpec[] {
+/**
+ * The stack's alarms (the rotation functions' error alarms are added per rotation function);
+ * `lagThreshold` in records (the lagAlarmThreshold setting).
+ */
+export function alarmSpecs(lagThreshold: number): readonly AlarmSpec[] {
   const metric = (m: MetricSpec): AlarmMetricSpec => ({ kind: 'metric', metric: m });
   return [
     {
@@ -163,7 +165,8 @@ export function referencedMetrics(): readonly MetricSpec[] {
     for (const series of widget.series)
       all.push(...(series.kind === 'metric' ? [series.metric] : series.sumOf));
   }
-  for (const alarm of alarmSpecs()) {
+  // The threshold changes no metric: the default's alarms read the same ones as any other's.
+  for (const alarm of alarmSpecs(DEFAULT_SETTINGS.alarms.lagAlarmThreshold)) {
     const w = alarm.watches;
     all.push(...(w.kind === 'stalled' ? [w.produced, w.applied] : [w.metric]));
   }

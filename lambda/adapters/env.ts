@@ -3,11 +3,11 @@
  * with its own name, never as an empty string that breaks something later.
  */
 
-export type Env = Readonly<Record<string, string | undefined>>;
+import { boundedNumber, ConfigError, type NumberRange } from '../../contracts/config-error.js';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
+
+export type Env = Readonly<Record<string, string | undefined>>;
 
 export function requireEnv(env: Env, name: string, hint: string): string {
   const value = env[name]?.trim();
@@ -20,27 +20,16 @@ export function optionalEnv(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-function boundedNumberEnv(
-  env: Env,
-  name: string,
-  fallback: number,
-  range: { readonly min: number; readonly max: number; readonly integer: boolean },
-): number {
+/** A numeric setting within `range`, or `fallback` when unset. */
+export function rangedEnv(env: Env, name: string, fallback: number, range: NumberRange): number {
   const raw = optionalEnv(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  const valid = range.integer ? Number.isInteger(value) : Number.isFinite(value);
-  if (!valid || value < range.min || value > range.max) {
-    const kind = range.integer ? 'an integer' : 'a number';
-    throw new ConfigError(`${name} must be ${kind} from ${range.min} to ${range.max}, got "${raw}"`);
-  }
-  return value;
+  return raw === undefined ? fallback : boundedNumber(name, raw, range);
 }
 
 export function integerEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
-  return boundedNumberEnv(env, name, fallback, { min, max, integer: true });
+  return rangedEnv(env, name, fallback, { min, max, integer: true });
 }
 
 export function numberEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
-  return boundedNumberEnv(env, name, fallback, { min, max, integer: false });
+  return rangedEnv(env, name, fallback, { min, max, integer: false });
 }

@@ -122,14 +122,22 @@ export class TransactionGenerator {
     const amount = this.amounts === 'heavy-tail' ? this.heavyTailAmount() : this.wholeUnits();
     this.sequence++;
     const baseAmount = this.baseAmountOf(currency, amount);
-    return { id: `${this.idPrefix}-${this.sequence.toString(36)}`, branch, currency, amount, baseAmount, eventTime };
+    return {
+      id: `${this.idPrefix}-${this.sequence.toString(36)}`,
+      branch,
+      currency,
+      amount,
+      baseAmount,
+      eventTime,
+    };
   }
 
   /** The current mid rate of a currency, after one more step of its walk. */
   private midRate(currency: string): number {
     const reference = this.referenceRates[currency] ?? DEFAULT_REFERENCE_RATE;
     // Box–Muller: a normal step from two uniforms.
-    const normal = Math.sqrt(-2 * Math.log(1 - this.rateRandom())) * Math.cos(2 * Math.PI * this.rateRandom());
+    const normal =
+      Math.sqrt(-2 * Math.log(1 - this.rateRandom())) * Math.cos(2 * Math.PI * this.rateRandom());
     const walk = (this.rateWalk.get(currency) ?? 0) * (1 - RATE_PULL) + normal * RATE_STEP;
     this.rateWalk.set(currency, walk);
     return reference * Math.exp(walk);

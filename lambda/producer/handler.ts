@@ -1,22 +1,26 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { Producer } from 'kafkajs';
-import {
-  AMOUNT_DISTRIBUTIONS,
-  type AmountDistribution,
-  PRODUCER_RUN_SECONDS,
-} from '../../contracts/producer.js';
+import { boundedNumber, type NumberRange } from '../../contracts/config-error.js';
+import { AMOUNT_DISTRIBUTIONS, type AmountDistribution } from '../../contracts/producer.js';
+import { DEFAULT_SETTINGS, PRODUCER_RATE_RANGE } from '../../contracts/settings.js';
 import { DEALS_SENT_LOG, SERVICE_NAME } from '../../contracts/telemetry/metrics.js';
-import { ConfigError, integerEnv, numberEnv, optionalEnv } from '../adapters/env.js';
+import { ConfigError, integerEnv, optionalEnv, rangedEnv } from '../adapters/env.js';
 import { createKafka, readKafkaSource } from '../adapters/kafka-client.js';
 import { TransactionGenerator } from '../domain/generator.js';
 import { CachedConnection } from './cached-connection.js';
 import { CountingPartitioner, type PublishReport, publishAtRate } from './publish.js';
 
 const kafkaSource = readKafkaSource(process.env);
-const topic = optionalEnv(process.env, 'TOPIC') ?? 'transaction';
-const ratePerSecond = numberEnv(process.env, 'RATE_PER_SECOND', 100, 0.1, 1_000_000);
-const durationSeconds = integerEnv(process.env, 'DURATION_SECONDS', PRODUCER_RUN_SECONDS, 1, 900);
+const defaults = DEFAULT_SETTINGS.producer;
+const topic = optionalEnv(process.env, 'TOPIC') ?? DEFAULT_SETTINGS.streaming.topic;
+const ratePerSecond = rangedEnv(
+  process.env,
+  'RATE_PER_SECOND',
+  defaults.producerRatePerSecond,
+  PRODUCER_RATE_RANGE,
+);
+const durationSeconds = integerEnv(process.env, 'DURATION_SECONDS', defaults.producerDurationSeconds, 1, 900);
 const amounts = amountDistributionEnv(optionalEnv(process.env, 'AMOUNT_DISTRIBUTION'));
 const logger = new Logger({ serviceName: SERVICE_NAME.producer });
 const partitioner = new CountingPartitioner();
@@ -63,13 +67,15 @@ export interface ProducerEvent {
   readonly ratePerSecond?: number;
 }
 
-function override(event: unknown, name: keyof ProducerEvent, fallback: number, max: number): number {
-  const value = (event as ProducerEvent | null | undefined)?.[name];
+/** A run may last part of a second (the tests' runs do), never longer than a function may run. */
+const RUN_SECONDS_RANGE: NumberRange = { min: 0, max: 900, integer: false, minExclusive: true };
+
+function override(event: unknown, name: keyof ProducerEvent, fallback: number, range: NumberRange): number {
+  const value: unknown = (event as ProducerEvent | null | undefined)?.[name];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
-    throw new RangeError(`${name} must be a number above 0 and at most ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
+  if (typeof value !== 'number')
+    throw new ConfigError(`${name} must be a number, got ${JSON.stringify(value)}`);
+  return boundedNumber(name, value, range);
 }
 
 /** Scheduled once a minute: sends RATE_PER_SECOND random deals a second for DURATION_SECONDS. */
@@ -83,8 +89,8 @@ export async function handler(
   const run = {
     topic,
     startedAt,
-    durationSeconds: override(event, 'durationSeconds', durationSeconds, 900),
-    ratePerSecond: override(event, 'ratePerSecond', ratePerSecond, 1_000_000),
+    durationSeconds: override(event, 'durationSeconds', durationSeconds, RUN_SECONDS_RANGE),
+    ratePerSecond: override(event, 'ratePerSecond', ratePerSecond, PRODUCER_RATE_RANGE),
   };
   const generator = new TransactionGenerator({
     seed: Date.now() % 2 ** 31,

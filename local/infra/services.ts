@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { DEFAULT_SETTINGS } from '../../contracts/settings.js';
 import { migrate } from '../../db/migrate.js';
 import { optionalEnv } from '../../lambda/adapters/env.js';
 import { loadExampleLimits } from '../run/example-limits.js';
@@ -9,8 +10,8 @@ import { kafkaPrerequisites } from './kafka/distribution.js';
 import { startEmbeddedPostgres } from './postgres/embedded.js';
 
 /** The topic; TOPIC overrides it (the integration tests give each test a topic of its own). */
-export const TOPIC = process.env.TOPIC?.trim() || 'transaction';
-export const PARTITIONS = 3;
+export const TOPIC = process.env.TOPIC?.trim() || DEFAULT_SETTINGS.streaming.topic;
+export const PARTITIONS = DEFAULT_SETTINGS.streaming.topicPartitions;
 
 /** The broker and the database the local pipeline runs on, started here or given by the environment. */
 export interface LocalServices {

@@ -1,20 +1,21 @@
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { AGGREGATOR_CONSUMER_GROUP_ID } from '../../contracts/event-source-mapping.js';
+import { ConfigError } from '../../contracts/config-error.js';
+import { BATCH_SIZE_RANGE, DEFAULT_SETTINGS, LOCAL_MAPPING } from '../../contracts/settings.js';
 import { describeFills, fillGaps } from '../../lambda/recovery/fill-gaps.js';
 import { describeRecovery, recoverPartitions } from '../../lambda/recovery/recover.js';
 import { localClusterArn } from '../esm/local-mapping.js';
 import { exitAfterOutput } from '../support/exit-after-output.js';
-import { numberFlag } from '../support/flags.js';
+import { rangedFlag } from '../support/flags.js';
 
 const usage = `npm run recover -- [options]   (KAFKA_BROKERS and DATABASE_URL say where)
   Applies, per partition, the offsets between the database's checkpoint and the mapping's committed
   offset, from the topic, through the aggregator's path; names offsets the topic no longer holds.
-  --topic <name>          topic (default transaction)
-  --group <id>            the mapping's consumer group (default ${AGGREGATOR_CONSUMER_GROUP_ID})
+  --topic <name>          topic (default ${DEFAULT_SETTINGS.streaming.topic})
+  --group <id>            the mapping's consumer group (default ${LOCAL_MAPPING.consumerGroupId})
   --event-source <arn>    the checkpoints' event source (default: the local runtime's, from the broker's cluster id)
-  --batch-size <n>        records per apply_batch (default 500)
+  --batch-size <n>        records per apply_batch (default ${DEFAULT_SETTINGS.mapping.aggregatorBatchSize})
   --accept-loss --reason "..."   also record offsets the topic no longer holds in offset_gap, with the
                           time and this reason, and let their partitions resume past them
   --fill-gaps             instead, apply the offsets of each gap recorded in offset_gap (a batch the
@@ -24,7 +25,7 @@ to date, 2 when records are missing and not accepted, 1 on an error.`;
 
 function required(name: string, hint: string): string {
   const value = process.env[name]?.trim();
-  if (!value) throw new Error(`${name} is not set: ${hint}`);
+  if (!value) throw new ConfigError(`${name} is not set: ${hint}`);
   return value;
 }
 
@@ -73,9 +74,14 @@ async function main(): Promise<number> {
     kafka,
     pool,
     eventSource,
-    topic: values.topic ?? 'transaction',
-    groupId: values.group ?? AGGREGATOR_CONSUMER_GROUP_ID,
-    batchSize: Math.floor(numberFlag('batch-size', values['batch-size'], 500, 1, 10_000)),
+    topic: values.topic ?? DEFAULT_SETTINGS.streaming.topic,
+    groupId: values.group ?? LOCAL_MAPPING.consumerGroupId,
+    batchSize: rangedFlag(
+      'batch-size',
+      values['batch-size'],
+      DEFAULT_SETTINGS.mapping.aggregatorBatchSize,
+      BATCH_SIZE_RANGE,
+    ),
     onBatch: (line: unknown) => console.log(JSON.stringify(line)),
   };
   try {

@@ -1,16 +1,25 @@
 import { parseArgs } from 'node:util';
+import {
+  BATCH_SIZE_RANGE,
+  DEFAULT_SETTINGS,
+  LOCAL_MAPPING,
+  LOCAL_WINDOW_RANGE,
+  PRODUCER_RATE_RANGE,
+} from '../../contracts/settings.js';
 import { settleDashboardPort } from '../dashboard/port.js';
 import { DEFAULT_DASHBOARD_PORT } from '../dashboard/server.js';
 import { exitAfterOutput } from '../support/exit-after-output.js';
-import { numberFlag } from '../support/flags.js';
+import { numberFlag, rangedFlag } from '../support/flags.js';
 import { runPipeline } from './pipeline.js';
+
+const DEFAULTS = { rate: DEFAULT_SETTINGS.producer.producerRatePerSecond };
 
 const usage = `npm start -- [options]
   --duration <s>     produce for s seconds, wait until all is applied, check the totals, exit (default: until Ctrl-C)
-  --rate <msg/s>     deals produced per second (default 100, as the tutorial)
-  --batch-size <n>   records per invocation at most (default 10000, the MSK mapping's maximum)
-  --window <s>       batching window in seconds (default 2, as the tutorial's trigger)
-  --group <id>       consumer group of the emulated mapping (default treasury-stream-aggregator)
+  --rate <msg/s>     deals produced per second (default ${DEFAULTS.rate}, as the tutorial)
+  --batch-size <n>   records per invocation at most (default ${LOCAL_MAPPING.aggregatorBatchSize}, the MSK mapping's maximum)
+  --window <s>       batching window in seconds (default ${LOCAL_MAPPING.aggregatorBatchingWindowSeconds}, as the tutorial's trigger)
+  --group <id>       consumer group of the emulated mapping (default ${LOCAL_MAPPING.consumerGroupId})
   --heavy-tail       amounts with cents and a heavy tail (now and then a deal hundreds of times the usual),
                      so that positions reach the example limits
   --example-limits   load the example limits and rates into a DATABASE_URL database too (an embedded
@@ -50,10 +59,20 @@ async function main(): Promise<number> {
   return runPipeline({
     durationSeconds:
       values.duration === undefined ? undefined : numberFlag('duration', values.duration, 0, 1, 86_400),
-    ratePerSecond: numberFlag('rate', values.rate, 100, 0.1, 1_000_000),
-    batchSize: Math.floor(numberFlag('batch-size', values['batch-size'], 10_000, 1, 10_000)),
-    windowSeconds: numberFlag('window', values.window, 2, 0, 300),
-    groupId: values.group ?? 'treasury-stream-aggregator',
+    ratePerSecond: rangedFlag('rate', values.rate, DEFAULTS.rate, PRODUCER_RATE_RANGE),
+    batchSize: rangedFlag(
+      'batch-size',
+      values['batch-size'],
+      LOCAL_MAPPING.aggregatorBatchSize,
+      BATCH_SIZE_RANGE,
+    ),
+    windowSeconds: rangedFlag(
+      'window',
+      values.window,
+      LOCAL_MAPPING.aggregatorBatchingWindowSeconds,
+      LOCAL_WINDOW_RANGE,
+    ),
+    groupId: values.group ?? LOCAL_MAPPING.consumerGroupId,
     produce: !values['no-produce'],
     quiet: values.quiet,
     inProcess: values['in-process'],

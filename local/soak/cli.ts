@@ -1,9 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { MSK_MAX_BATCH_SIZE } from '../../contracts/event-source-mapping.js';
-import { numberFlag } from '../support/flags.js';
+import {
+  BATCH_SIZE_RANGE,
+  LOCAL_MAPPING,
+  LOCAL_WINDOW_RANGE,
+  PRODUCER_RATE_RANGE,
+} from '../../contracts/settings.js';
+import { numberFlag, rangedFlag } from '../support/flags.js';
 import { runSoak } from './run-soak.js';
+
+/** Ten times the tutorial's rate: a soak is to find what breaks under load. */
+const SOAK_RATE_PER_SECOND = 1_000;
 
 const usage = `npm run soak -- [options]
 Runs the pipeline for a long time under faults, then proves its totals exact: a producer at a steady rate;
@@ -12,12 +20,12 @@ and restarted; the database stopped once for a while and started again. At the e
 the transaction_flow sums must equal, to the cent, what the producer had acknowledged and what the topic
 holds when read back.
   --duration <s>       seconds of production (default 600)
-  --rate <msg/s>       deals per second (default 1000)
+  --rate <msg/s>       deals per second (default ${SOAK_RATE_PER_SECOND})
   --kill-every <s>     mean seconds between consumer kills (default 40; each is random in 0.5x..1.5x; 0: none)
   --db-outage <s>      seconds the database is down, once (default 15; 0: no outage)
   --db-outage-at <s>   when the outage begins (default: a random moment between 35% and 65% of the run)
-  --batch-size <n>     records per invocation at most (default ${MSK_MAX_BATCH_SIZE})
-  --window <s>         batching window (default 2)
+  --batch-size <n>     records per invocation at most (default ${LOCAL_MAPPING.aggregatorBatchSize})
+  --window <s>         batching window (default ${LOCAL_MAPPING.aggregatorBatchingWindowSeconds})
   --drain-timeout <s>  how long the consumer may take to catch up after production (default 300)
   --seed <n>           the random choices of the run (default: a new one, printed)
   --result-file <path> also write the result (SoakResult, local/soak/soak-report.ts) there as JSON
@@ -48,19 +56,29 @@ async function main(): Promise<number> {
     return 0;
   }
   const durationSeconds = numberFlag('duration', values.duration, 600, 5, 86_400);
-  const batchSize = numberFlag('batch-size', values['batch-size'], MSK_MAX_BATCH_SIZE, 1, MSK_MAX_BATCH_SIZE);
+  const batchSize = rangedFlag(
+    'batch-size',
+    values['batch-size'],
+    LOCAL_MAPPING.aggregatorBatchSize,
+    BATCH_SIZE_RANGE,
+  );
   const result = await runSoak(
     {
       durationSeconds,
-      ratePerSecond: numberFlag('rate', values.rate, 1_000, 1, 100_000),
+      ratePerSecond: rangedFlag('rate', values.rate, SOAK_RATE_PER_SECOND, PRODUCER_RATE_RANGE),
       killEverySeconds: numberFlag('kill-every', values['kill-every'], 40, 0, 86_400),
       dbOutageSeconds: numberFlag('db-outage', values['db-outage'], 15, 0, 3_600),
       dbOutageAtSeconds:
         values['db-outage-at'] === undefined
           ? undefined
           : numberFlag('db-outage-at', values['db-outage-at'], 0, 0, durationSeconds),
-      batchSize: Math.floor(batchSize),
-      windowSeconds: numberFlag('window', values.window, 2, 0, 300),
+      batchSize,
+      windowSeconds: rangedFlag(
+        'window',
+        values.window,
+        LOCAL_MAPPING.aggregatorBatchingWindowSeconds,
+        LOCAL_WINDOW_RANGE,
+      ),
       drainTimeoutSeconds: numberFlag('drain-timeout', values['drain-timeout'], 300, 10, 86_400),
       seed: Math.floor(numberFlag('seed', values.seed, randomInt(2 ** 31), 0, 2 ** 31)),
       quiet: values.quiet,

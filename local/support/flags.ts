@@ -1,4 +1,16 @@
-/** A numeric command-line flag, its default when absent, and a clear error when out of range. */
+import { boundedNumber, type NumberRange } from '../../contracts/config-error.js';
+
+/** A numeric command-line flag within `range`, its default when absent, a ConfigError naming it otherwise. */
+export function rangedFlag(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  range: NumberRange,
+): number {
+  return raw === undefined ? fallback : boundedNumber(`--${name}`, raw, range);
+}
+
+/** A numeric command-line flag from `min` to `max`, fractions allowed. */
 export function numberFlag(
   name: string,
   raw: string | undefined,
@@ -6,10 +18,5 @@ export function numberFlag(
   min: number,
   max: number,
 ): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
+  return rangedFlag(name, raw, fallback, { min, max, integer: false });
 }

@@ -1,99 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ContextSource, DEFAULT_CONFIG, readConfig } from '../../contracts/settings.js';
+import { DEFAULT_SETTINGS, stackConsumerGroupId } from '../../contracts/settings.js';
 
-const context = (values: Record<string, unknown>): ContextSource => ({ tryGetContext: (key) => values[key] });
+const DEPLOY_MD = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'DEPLOY.md'), 'utf8');
 
-describe('the deployment configuration', () => {
-  it('defaults to a small bill: two t3.small brokers, a t4g.micro database, on-demand polling', () => {
-    const config = readConfig(context({}));
+/** docs/DEPLOY.md's table of settings: each row's context keys and its default cell. */
+function documentedSettings(): Map<string, string> {
+  const lines = DEPLOY_MD.split('\n');
+  const start = lines.findIndex((line) => /^\| Key \| Default \| Meaning \|$/.test(line));
+  expect(start, 'docs/DEPLOY.md has a "| Key | Default | Meaning |" table').toBeGreaterThan(0);
+  const rows = new Map<string, string>();
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    const [keys = '', defaultCell = ''] = line
+      .split('|')
+      .slice(1)
+      .map((cell) => cell.trim());
+    for (const key of keys.matchAll(/`([A-Za-z]+)`/g)) rows.set(key[1] ?? '', defaultCell);
+  }
+  return rows;
+}
 
-    expect(config).toEqual(DEFAULT_CONFIG);
-    expect(config).toMatchObject({
-      brokerInstanceType: 'kafka.t3.small',
-      brokerCount: 2,
-      kafkaVersion: '3.9.x',
-      databaseInstanceType: 't4g.micro',
-      aggregatorBatchingWindowSeconds: 2,
-      destroyOnRemoval: false,
-      sqlClientCidrs: [],
-    });
-    expect(config.provisionedPollers).toBeUndefined();
+/** Every setting's context key and default, from the data: the groups flattened. */
+function settingDefaults(): Map<string, unknown> {
+  const { stackName, ...groups } = DEFAULT_SETTINGS;
+  const entries: [string, unknown][] = [['stackName', stackName]];
+  for (const group of Object.values(groups)) {
+    for (const [key, value] of Object.entries(group)) {
+      // Provisioned mode is two context keys that go together.
+      if (key === 'provisionedPollers') entries.push(['minimumPollers', value], ['maximumPollers', value]);
+      else entries.push([key, value]);
+    }
+  }
+  return new Map(entries);
+}
+
+/** The defaults that follow another setting: the table says what they follow. */
+const DERIVED: Readonly<Record<string, string>> = {
+  brokerCount: 'the zone count',
+  kafkaRetentionHours: `\`${DEFAULT_SETTINGS.streaming.kafkaRetentionHours}\``,
+  aggregatorReservedConcurrency: '`topicPartitions`',
+  consumerGroupId: `\`${stackConsumerGroupId('<stackName>')}\``,
+};
+
+describe("docs/DEPLOY.md's table of settings", () => {
+  it('lists every setting, and only settings', () => {
+    expect([...documentedSettings().keys()].sort()).toEqual([...settingDefaults().keys()].sort());
   });
 
-  it('reads -c strings and cdk.json values alike', () => {
-    const fromCli = readConfig(
-      context({ brokerCount: '4', databaseMultiAz: 'true', sqlClientCidrs: '10.0.0.0/16, 10.1.0.0/16' }),
-    );
-    const fromJson = readConfig(
-      context({ brokerCount: 4, databaseMultiAz: true, sqlClientCidrs: ['10.0.0.0/16', '10.1.0.0/16'] }),
-    );
-
-    expect(fromCli).toEqual(fromJson);
-    expect(fromCli).toMatchObject({
-      brokerCount: 4,
-      databaseMultiAz: true,
-      sqlClientCidrs: ['10.0.0.0/16', '10.1.0.0/16'],
-    });
-  });
-
-  it('takes provisioned pollers as a pair', () => {
-    expect(readConfig(context({ minimumPollers: '1', maximumPollers: '3' })).provisionedPollers).toEqual({
-      minimum: 1,
-      maximum: 3,
-    });
-    expect(() => readConfig(context({ minimumPollers: '1' }))).toThrow(/go together/);
-    expect(() => readConfig(context({ minimumPollers: '4', maximumPollers: '3' }))).toThrow(
-      /must not exceed/,
-    );
-  });
-
-  it('refuses offset gaps in on-demand mode unless told, accepts them in provisioned mode', () => {
-    const provisioned = { minimumPollers: '1', maximumPollers: '3' };
-    expect(readConfig(context({})).acceptOffsetGaps).toBe(false);
-    expect(readConfig(context({ acceptOffsetGaps: 'true' })).acceptOffsetGaps).toBe(true);
-    expect(readConfig(context(provisioned)).acceptOffsetGaps).toBe(true);
-    expect(() => readConfig(context({ ...provisioned, acceptOffsetGaps: 'false' }))).toThrow(
-      /acceptOffsetGaps=false cannot go with minimumPollers/,
-    );
-  });
-
-  it.each([
-    [{ brokerCount: '3' }, /brokerCount must be a multiple of 2/],
-    [{ brokerCount: 'two' }, /brokerCount must be an integer/],
-    [{ sqlClientCidrs: '0.0.0.0/0' }, /wider than \/8/],
-    [{ sqlClientCidrs: '10.0.0.300/16' }, /not an IPv4 CIDR/],
-    [{ destroyOnRemoval: 'yes' }, /destroyOnRemoval must be true or false/],
-    [{ logRetentionDays: '10' }, /logRetentionDays must be one of/],
-    [{ kafkaVersion: 'latest' }, /kafkaVersion must be one of 3\.7\.x, .*3\.9\.x\.kraft/],
-    // Well-formed, but MSK offers neither (cfn-lint lets both through).
-    [{ kafkaVersion: '3.9.9' }, /kafkaVersion must be one of/],
-    [{ brokerInstanceType: 'kafka.t3.smallx' }, /brokerInstanceType must be one of kafka\.t3\.small, /],
-    [{ brokerInstanceType: 'express.m7g.large' }, /brokerInstanceType must be one of/],
-    [{ zones: '4' }, /zones must be an integer from 2 to 3/],
-    [{ zones: '3', brokerCount: '4' }, /brokerCount must be a multiple of 3/],
-    [{ availabilityZoneIds: 'use1-az1,use1-az3' }, /MSK accepts no client subnets in use1-az3/],
-    [{ availabilityZoneIds: 'use1-az1' }, /must name 2 distinct zones/],
-    [{ availabilityZoneIds: 'us-east-1a,us-east-1b' }, /is not a zone ID/],
-    [
-      { aggregatorBatchingWindowSeconds: '301' },
-      /aggregatorBatchingWindowSeconds must be an integer from 0 to 300/,
-    ],
-    [{ alarmEmail: 'ops' }, /alarmEmail must be an e-mail address/],
-    [{ acceptOffsetGaps: 'yes' }, /acceptOffsetGaps must be true or false/],
-  ])('refuses %j, naming the key', (values, message) => {
-    expect(() => readConfig(context(values))).toThrow(message);
-  });
-
-  it('offers the production sizing: three zones, three brokers by default, zones by ID', () => {
-    const config = readConfig(context({ zones: '3', availabilityZoneIds: 'euw1-az1,euw1-az2,euw1-az3' }));
-
-    expect(config).toMatchObject({
-      zoneCount: 3,
-      brokerCount: 3,
-      availabilityZoneIds: ['euw1-az1', 'euw1-az2', 'euw1-az3'],
-    });
-    expect(
-      readConfig(context({ kafkaVersion: '3.8.x.kraft', brokerInstanceType: 'kafka.m7g.large' })),
-    ).toMatchObject({ kafkaVersion: '3.8.x.kraft', brokerInstanceType: 'kafka.m7g.large' });
+  it.each([...settingDefaults()])('gives %s its default', (key, value) => {
+    const cell = documentedSettings().get(key) ?? '';
+    const derived = DERIVED[key];
+    if (derived !== undefined) expect(cell).toContain(derived);
+    else if (value === undefined || (Array.isArray(value) && value.length === 0)) expect(cell).toBe('none');
+    else expect(/`([^`]*)`/.exec(cell)?.[1], cell).toBe(String(value));
   });
 });

@@ -9,7 +9,8 @@ import type * as msk from 'aws-cdk-lib/aws-msk';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { MSK_KAFKA_VERSIONS } from '../../contracts/msk-offerings.js';
-import { RESTORE_NOTICE_MARGIN_DAYS, readConfig } from '../../contracts/settings.js';
+import { RESTORE_NOTICE_MARGIN_DAYS } from '../../contracts/settings.js';
+import { readSettings } from '../../lib/read-context.js';
 import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
 import { CDK_JSON_CONTEXT, synthesize } from './synth.js';
 import {
@@ -231,9 +232,9 @@ describe('D3: Kafka keeps the deals a database restore needs', () => {
   it('refuses at synth a retention shorter than the backups reach back plus the margin, naming both', () => {
     const context = { kafkaRetentionHours: '168', databaseBackupDays: '7' };
 
-    expect(() => readConfig({ tryGetContext: (key) => context[key as keyof typeof context] })).toThrow(
-      /kafkaRetentionHours \(168\) must be at least 240: databaseBackupDays \(7\) plus 3 days/,
-    );
+    expect(() =>
+      readSettings({ tryGetContext: (key: string) => context[key as keyof typeof context] }),
+    ).toThrow(/kafkaRetentionHours \(168\) must be at least 240: databaseBackupDays \(7\) plus 3 days/);
   });
 });
 
@@ -253,9 +254,9 @@ describe('N22: the aggregator has the concurrency its partitions need', () => {
   it('refuses a reservation below the partitions, which would throttle the mapping', () => {
     const context = { topicPartitions: '6', aggregatorReservedConcurrency: '4' };
 
-    expect(() => readConfig({ tryGetContext: (key) => context[key as keyof typeof context] })).toThrow(
-      /aggregatorReservedConcurrency \(4\) must be at least topicPartitions \(6\)/,
-    );
+    expect(() =>
+      readSettings({ tryGetContext: (key: string) => context[key as keyof typeof context] }),
+    ).toThrow(/aggregatorReservedConcurrency \(4\) must be at least topicPartitions \(6\)/);
   });
 });
 

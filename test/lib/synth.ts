@@ -5,8 +5,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { expect, vi } from 'vitest';
-import { readConfig } from '../../contracts/settings.js';
 import { PROJECT_ROOT } from '../../lib/constructs/common/pipeline-function.js';
+import { readSettings } from '../../lib/read-context.js';
 import { TreasuryStreamStack } from '../../lib/treasury-stream-stack.js';
 
 /** The feature flags cdk.json gives the CLI, so that tests synthesize what `cdk synth` does. */
@@ -41,7 +41,8 @@ export function synthesize(options: SynthOptions = {}): Synthesized {
       ...options.context,
     },
   });
-  const stack = new TreasuryStreamStack(app, 'TreasuryStream', { config: readConfig(app.node) });
+  const settings = readSettings(app.node);
+  const stack = new TreasuryStreamStack(app, settings.stackName, { settings });
   options.change?.(stack);
   return { app, stack, template: Template.fromStack(stack) };
 }

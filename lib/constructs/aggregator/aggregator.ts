@@ -4,48 +4,35 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { aggregatorFunction } from '../../../contracts/functions.js';
-import type { ProvisionedPollers } from '../../../contracts/settings.js';
-
+import {
+  type LifecycleSettings,
+  type LogSettings,
+  type MappingSettings,
+  reservedConcurrencyOf,
+} from '../../../contracts/settings.js';
 import { acknowledgeCheckovFindings, acknowledgeGuardFindings } from '../common/checker-findings.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import { type Database, LAMBDA_CA_BUNDLE } from '../database/database.js';
-import type { Network } from '../network/network.js';
-import type { Streaming } from '../streaming/streaming.js';
+import { type IPipelineDatabase, LAMBDA_CA_BUNDLE } from '../database/database.js';
+import type { IPipelineNetwork } from '../network/network.js';
+import type { IPipelineTopic } from '../streaming/streaming.js';
 
 export interface AggregatorProps {
-  readonly network: Network;
-  readonly streaming: Streaming;
-  readonly database: Database;
+  readonly network: IPipelineNetwork;
+  readonly streaming: IPipelineTopic;
+  readonly database: IPipelineDatabase;
   /** The CloudWatch namespace of the aggregator's EMF metrics. */
   readonly metricsNamespace: string;
-  /** Unique among the account's Kafka event sources, fixed at creation. */
-  readonly consumerGroupId: string;
-  /** @default 500 */
-  readonly batchSize?: number;
-  /** @default 2 seconds */
-  readonly batchingWindow?: Duration;
   /**
-   * Provisioned mode for the event source mapping. Only in this mode does Lambda offer a retry
-   * limit, bisection and an on-failure destination for Kafka. @default on-demand mode
+   * The event source mapping: batch size and window, consumer group (unique among the account's
+   * Kafka event sources, fixed at creation), reserved concurrency (at least the topic's partitions,
+   * since the mapping runs one invocation per partition and cuts its pollers when the function is
+   * throttled), provisioned mode (the only mode where Lambda offers a retry limit, bisection and an
+   * on-failure destination for Kafka) and whether an offset gap is applied or refused.
    */
-  readonly provisionedPollers?: ProvisionedPollers;
-  /** Retries before a batch goes to the failure bucket (provisioned mode only). @default 10 */
-  readonly maxRetryAttempts?: number;
-  /**
-   * Apply a batch over an offset gap (recorded in offset_gap) instead of refusing it. Provisioned mode
-   * needs it: refused, the batch after a discarded one would be discarded too, and so on.
-   * @default false; true with provisionedPollers
-   */
-  readonly acceptOffsetGaps?: boolean;
-  /** Delete the failure bucket and its objects with the stack. @default false */
-  readonly destroyOnRemoval?: boolean;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
-  /**
-   * Concurrency reserved for the aggregator: at least the topic's partitions, since the mapping runs
-   * one invocation per partition and cuts its pollers when the function is throttled. @default none
-   */
-  readonly reservedConcurrency?: number;
+  readonly mapping: MappingSettings;
+  readonly logs: LogSettings;
+  /** destroyOnRemoval: delete the failure bucket and its objects with the stack. */
+  readonly lifecycle: LifecycleSettings;
 }
 
 /**
@@ -78,10 +65,9 @@ export class Aggregator extends Construct {
 
   constructor(scope: Construct, id: string, props: AggregatorProps) {
     super(scope, id);
-    const { network, streaming, database } = props;
-    const { consumerGroupId } = props;
-    const acceptOffsetGaps = props.acceptOffsetGaps ?? props.provisionedPollers !== undefined;
-    if (props.provisionedPollers && !acceptOffsetGaps) {
+    const { network, streaming, database, mapping } = props;
+    const { consumerGroupId, acceptOffsetGaps, provisionedPollers } = mapping;
+    if (provisionedPollers && !acceptOffsetGaps) {
       throw new Error(
         'acceptOffsetGaps false with provisionedPollers: the mapping discards a batch after its retries, and ' +
           'with gaps refused every later batch of its partition would be discarded too',
@@ -96,8 +82,8 @@ export class Aggregator extends Construct {
       }),
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
-      logRetentionDays: props.logRetentionDays,
-      reservedConcurrency: props.reservedConcurrency,
+      logRetentionDays: props.logs.logRetentionDays,
+      reservedConcurrency: reservedConcurrencyOf(mapping),
     });
     const fn = this.handler.function;
     database.connections.allowDefaultPortFrom(this.handler, 'Aggregator writes positions');
@@ -114,24 +100,24 @@ export class Aggregator extends Construct {
     );
 
     let failureHandling: Partial<lambda.EventSourceMappingOptions> = {};
-    if (props.provisionedPollers) {
+    if (provisionedPollers) {
       this.failedBatches = new s3.Bucket(this, 'FailedBatches', {
         encryption: s3.BucketEncryption.S3_MANAGED,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         enforceSSL: true,
         versioned: false,
         lifecycleRules: [{ expiration: Duration.days(90) }],
-        removalPolicy: props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+        removalPolicy: props.lifecycle.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
         autoDeleteObjects: false,
       });
       // Lambda writes to the bucket from the cluster's VPC.
       network.addS3GatewayEndpoint();
       failureHandling = {
         provisionedPollerConfig: {
-          minimumPollers: props.provisionedPollers.minimum,
-          maximumPollers: props.provisionedPollers.maximum,
+          minimumPollers: provisionedPollers.minimum,
+          maximumPollers: provisionedPollers.maximum,
         },
-        retryAttempts: props.maxRetryAttempts ?? 10,
+        retryAttempts: mapping.maxRetryAttempts,
         // A batch that fails in the database for one record's sake is halved until that record
         // stands alone; the rest commits.
         bisectBatchOnError: true,
@@ -177,10 +163,10 @@ export class Aggregator extends Construct {
       kafkaTopic: streaming.topic,
       kafkaConsumerGroupId: consumerGroupId,
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      batchSize: props.batchSize ?? 500,
-      // Up to 2 s of deals per call: few enough invocations and database transactions per second,
-      // positions still current to within seconds.
-      maxBatchingWindow: props.batchingWindow ?? Duration.seconds(2),
+      batchSize: mapping.aggregatorBatchSize,
+      // Seconds of deals per call (2 by default): few enough invocations and database transactions
+      // per second, positions still current to within seconds.
+      maxBatchingWindow: Duration.seconds(mapping.aggregatorBatchingWindowSeconds),
       ...failureHandling,
     });
     // The mapping starts reading once the topic exists and the database accepts the aggregator's role.

@@ -30,8 +30,8 @@ export interface PipelineFunctionProps {
   readonly memorySize?: number;
   /** @default DEFAULT_TIMEOUT_SECONDS */
   readonly timeout?: Duration;
-  /** Days the function's log group keeps its logs. @default 30 */
-  readonly logRetentionDays?: number;
+  /** Days the function's log group keeps its logs (the logRetentionDays setting). */
+  readonly logRetentionDays: number;
   /** Concurrency reserved for the function out of the account's pool. @default none */
   readonly reservedConcurrency?: number;
   /** Shell commands run after esbuild, e.g. to copy files into the bundle. @default none */
@@ -70,7 +70,7 @@ export class PipelineFunction extends Construct implements ec2.IConnectable {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {

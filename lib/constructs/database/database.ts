@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type CustomResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as sam from 'aws-cdk-lib/aws-sam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Provider } from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
-import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
+import { Construct, type IDependable } from 'constructs';
+import type { DatabaseSettings, LifecycleSettings, LogSettings } from '../../../contracts/settings.js';
+import { functionBackedResource } from '../common/function-backed-resource.js';
 import { functionLogGroup } from '../common/function-log-group.js';
 import { PipelineFunction, PROJECT_ROOT } from '../common/pipeline-function.js';
-import { acknowledgeProviderFindings } from '../common/provider-findings.js';
-import type { Network } from '../network/network.js';
+import type { IPipelineNetwork } from '../network/network.js';
 import { acknowledgeDatabaseFindings } from './database-findings.js';
 
 /** The database the pipeline writes, as the local runtime names it. */
@@ -27,21 +25,13 @@ const POSTGRES_PORT = 5432;
 const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
 export interface DatabaseProps {
-  readonly network: Network;
-  /** RDS class without `db.`. @default t4g.micro */
-  readonly instanceType?: string;
-  /** @default 20 */
-  readonly storageGiB?: number;
-  /** @default false */
-  readonly multiAz?: boolean;
-  /** @default 7 */
-  readonly backupDays?: number;
-  /** Delete without a final snapshot and without deletion protection. @default false */
-  readonly destroyOnRemoval?: boolean;
-  /** IPv4 CIDRs of SQL clients let in on 5432. @default none: closed */
-  readonly sqlClientCidrs?: readonly string[];
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  readonly network: IPipelineNetwork;
+  /** The instance, its storage and backups, and the SQL clients let in on 5432. */
+  readonly settings: DatabaseSettings;
+  /** How long the rotation and schema-setup logs are kept. */
+  readonly logs: LogSettings;
+  /** destroyOnRemoval: delete without a final snapshot and without deletion protection. */
+  readonly lifecycle: LifecycleSettings;
 }
 
 /** A digest of the migrations, so that the schema custom resource runs again when one changes. */
@@ -59,13 +49,21 @@ export function migrationsDigest(dir = MIGRATIONS_DIR): string {
   return hash.digest('hex');
 }
 
+/** What the functions that write the database use of it. */
+export interface IPipelineDatabase extends ec2.IConnectable {
+  /** Login for the aggregator: EXECUTE on apply_batch and nothing else. */
+  readonly aggregatorSecret: secretsmanager.ISecret;
+  /** The schema custom resource: what uses the database depends on it. */
+  readonly schema: IDependable;
+}
+
 /**
  * RDS PostgreSQL in the data subnets, encrypted, never public, TLS only. The administrator, the
  * aggregator and the SQL readers each have a generated secret that Secrets Manager rotates; the
  * schema and the two roles come from db/migrations, applied by a custom resource running
  * db/migrate.ts, which then gives the roles the logins their secrets hold.
  */
-export class Database extends Construct implements ec2.IConnectable {
+export class Database extends Construct implements IPipelineDatabase {
   public readonly instance: rds.DatabaseInstance;
   public readonly adminSecret: secretsmanager.ISecret;
   /** Login for the aggregator: EXECUTE on apply_batch and nothing else. */
@@ -80,8 +78,8 @@ export class Database extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const { network } = props;
-    const destroy = props.destroyOnRemoval ?? false;
+    const { network, settings } = props;
+    const destroy = props.lifecycle.destroyOnRemoval;
     const secretRemoval = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -89,7 +87,7 @@ export class Database extends Construct implements ec2.IConnectable {
       description: 'PostgreSQL: 5432 from the pipeline functions and the secret rotation only',
       allowAllOutbound: false,
     });
-    for (const cidr of props.sqlClientCidrs ?? []) {
+    for (const cidr of settings.sqlClientCidrs) {
       securityGroup.addIngressRule(
         ec2.Peer.ipv4(cidr),
         ec2.Port.tcp(5432),
@@ -100,19 +98,19 @@ export class Database extends Construct implements ec2.IConnectable {
     const engine = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_18 });
     const instance = new rds.DatabaseInstance(this, 'Instance', {
       engine,
-      instanceType: new ec2.InstanceType(props.instanceType ?? 't4g.micro'),
+      instanceType: new ec2.InstanceType(settings.databaseInstanceType),
       vpc: network.vpc,
       vpcSubnets: network.dataSubnets,
       securityGroups: [securityGroup],
       publiclyAccessible: false,
       port: POSTGRES_PORT,
-      multiAz: props.multiAz ?? false,
+      multiAz: settings.databaseMultiAz,
       databaseName: DATABASE_NAME,
       credentials: rds.Credentials.fromGeneratedSecret('treasury_admin', {
         excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
       }),
-      allocatedStorage: props.storageGiB ?? 20,
-      maxAllocatedStorage: (props.storageGiB ?? 20) * 5,
+      allocatedStorage: settings.databaseStorageGiB,
+      maxAllocatedStorage: settings.databaseStorageGiB * 5,
       storageType: rds.StorageType.GP3,
       storageEncrypted: true,
       // Clients must use TLS, whatever the engine version's default.
@@ -122,7 +120,7 @@ export class Database extends Construct implements ec2.IConnectable {
         parameters: { 'rds.force_ssl': '1' },
       }),
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
-      backupRetention: Duration.days(props.backupDays ?? 7),
+      backupRetention: Duration.days(settings.databaseBackupDays),
       autoMinorVersionUpgrade: true,
       deletionProtection: !destroy,
       removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.SNAPSHOT,
@@ -191,20 +189,20 @@ export class Database extends Construct implements ec2.IConnectable {
       const application = rotation.node.findChild('Resource') as sam.CfnApplication;
       this.rotationFunctionArns.push(application.getAtt('Outputs.RotationLambdaARN').toString());
       const parameters = application.parameters as Record<string, string>;
-      functionLogGroup(rotation, 'Logs', String(parameters.functionName), props.logRetentionDays ?? 30, [
+      functionLogGroup(rotation, 'Logs', String(parameters.functionName), props.logs.logRetentionDays, [
         application,
       ]);
     }
 
     acknowledgeDatabaseFindings(instance, {
-      multiAz: props.multiAz ?? false,
+      multiAz: settings.databaseMultiAz,
       destroyOnRemoval: destroy,
       secrets: secretResources,
     });
   }
 
   private applySchema(
-    network: Network,
+    network: IPipelineNetwork,
     props: DatabaseProps,
     securityGroup: ec2.SecurityGroup,
   ): CustomResource {
@@ -215,7 +213,7 @@ export class Database extends Construct implements ec2.IConnectable {
       vpcSubnets: network.applicationSubnets,
       memorySize: 512,
       timeout: Duration.minutes(5),
-      logRetentionDays: props.logRetentionDays,
+      logRetentionDays: props.logs.logRetentionDays,
       environment: {
         ADMIN_SECRET_ARN: this.adminSecret.secretArn,
         AGGREGATOR_SECRET_ARN: this.aggregatorSecret.secretArn,
@@ -233,30 +231,19 @@ export class Database extends Construct implements ec2.IConnectable {
       secret.grantRead(migrator.function);
     }
 
-    const providerLogs = new logs.LogGroup(this, 'SchemaProviderLogs', {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledgeLogGroupFindings(providerLogs);
-    const provider = new Provider(this, 'SchemaProvider', {
-      onEventHandler: migrator.function,
-      logGroup: providerLogs,
-    });
-    acknowledgeProviderFindings(provider, migrator.function);
-
-    const schema = new CustomResource(this, 'Schema', {
-      serviceToken: provider.serviceToken,
+    const dbInstance = this.instance.node.defaultChild;
+    if (!dbInstance) throw new Error('the database instance construct has no resource');
+    return functionBackedResource(this, 'Schema', {
+      handler: migrator,
       resourceType: 'Custom::DatabaseSchema',
       properties: {
         MigrationsDigest: migrationsDigest(),
         AggregatorSecretArn: this.aggregatorSecret.secretArn,
         ReaderSecretArn: this.readerSecret.secretArn,
       },
+      logs: props.logs,
+      // The database, the rule letting the migrator in and the endpoints.
+      dependsOn: [dbInstance, securityGroup, network],
     });
-    // The database, the rule letting the migrator in and the endpoints exist before it runs.
-    const dbInstance = this.instance.node.defaultChild;
-    if (!dbInstance) throw new Error('the database instance construct has no resource');
-    schema.node.addDependency(dbInstance, securityGroup, migrator, network);
-    return schema;
   }
 }

@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { US_EAST_1_ZONE_IDS } from '../../../contracts/msk-offerings.js';
+import type { LogSettings, NetworkSettings } from '../../../contracts/settings.js';
 import {
   acknowledgeFrameworkFunctionFindings,
   acknowledgeLogGroupFindings,
@@ -10,20 +11,28 @@ import {
 import { functionLogGroup } from '../common/function-log-group.js';
 
 export interface NetworkProps {
-  /** Days the flow log of rejected traffic is kept. @default 30 */
-  readonly flowLogRetentionDays?: number;
-  /** Zones the VPC spans; the stack must offer as many (TreasuryStreamStack does). @default 2 */
-  readonly zoneCount?: number;
-  /**
-   * Zones by ID, one per zone. @default none: US_EAST_1_ZONE_IDS in us-east-1, elsewhere the first
-   * zones by name
-   */
-  readonly availabilityZoneIds?: readonly string[];
+  /** The zones the VPC spans; the stack must offer as many (TreasuryStreamStack does). */
+  readonly settings: NetworkSettings;
+  /** How long the flow log of rejected traffic is kept. */
+  readonly logs: LogSettings;
   /**
    * Keep the VPC and the application subnets when the stack is deleted: a retained MSK cluster keeps
-   * its network interfaces in them, so they could not be deleted anyway. @default false
+   * its network interfaces in them, so they could not be deleted anyway.
    */
-  readonly retainApplicationTier?: boolean;
+  readonly retainApplicationTier: boolean;
+}
+
+/** What the constructs placed in the pipeline's network use of it. */
+export interface IPipelineNetwork {
+  readonly vpc: ec2.IVpc;
+  /** Functions, brokers and endpoints. */
+  readonly applicationSubnets: ec2.SubnetSelection;
+  /** The database only. */
+  readonly dataSubnets: ec2.SubnetSelection;
+  /** Lets the clients reach the AWS API endpoints on 443. */
+  allowEndpointsFrom(...clients: ec2.IConnectable[]): void;
+  /** A gateway endpoint to S3, for what writes to a bucket from the VPC. */
+  addS3GatewayEndpoint(): void;
 }
 
 /**
@@ -32,7 +41,7 @@ export interface NetworkProps {
  * Lambda and STS for the MSK event source mapping, Secrets Manager for the functions and the
  * rotation, the MSK API for the bootstrap brokers. See docs/DEPLOY.md for endpoints versus NAT.
  */
-export class Network extends Construct {
+export class Network extends Construct implements IPipelineNetwork {
   public readonly vpc: ec2.IVpc;
   /** Functions, brokers and endpoints. */
   public readonly applicationSubnets: ec2.SubnetSelection = { subnetGroupName: 'application' };
@@ -40,11 +49,11 @@ export class Network extends Construct {
   public readonly dataSubnets: ec2.SubnetSelection = { subnetGroupName: 'data' };
   private readonly endpointSecurityGroup: ec2.SecurityGroup;
 
-  constructor(scope: Construct, id: string, props: NetworkProps = {}) {
+  constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
 
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: props.zoneCount ?? 2,
+      maxAzs: props.settings.zones,
       natGateways: 0,
       subnetConfiguration: [
         { name: 'application', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 },
@@ -52,7 +61,7 @@ export class Network extends Construct {
       ],
     });
     this.vpc = vpc;
-    this.placeSubnetsByZoneId(vpc, props.availabilityZoneIds);
+    this.placeSubnetsByZoneId(vpc, props.settings.availabilityZoneIds);
     if (props.retainApplicationTier) {
       (vpc.node.defaultChild as ec2.CfnVPC).applyRemovalPolicy(RemovalPolicy.RETAIN);
       for (const subnet of vpc.selectSubnets(this.applicationSubnets).subnets) {
@@ -62,7 +71,7 @@ export class Network extends Construct {
 
     // Rejected traffic only: what explains a security group that is too tight, at a few cents a month.
     const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
-      retention: props.flowLogRetentionDays ?? logs.RetentionDays.ONE_MONTH,
+      retention: props.logs.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     acknowledgeLogGroupFindings(flowLogs);
@@ -82,7 +91,7 @@ export class Network extends Construct {
         this,
         'RestrictDefaultSecurityGroupLogs',
         (restrictHandler as CfnResource).ref,
-        props.flowLogRetentionDays ?? 30,
+        props.logs.logRetentionDays,
         restrict ? [restrict] : [],
       );
     }

@@ -3,11 +3,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import type { AlarmSettings } from '../../../contracts/settings.js';
 import { type AlarmMetricSpec, alarmSpecs } from '../../../contracts/telemetry/alarms.js';
 import { DASHBOARD_ROWS, type SeriesSpec } from '../../../contracts/telemetry/dashboard.js';
 import {
@@ -18,11 +20,11 @@ import {
   type ResourceName,
 } from '../../../contracts/telemetry/metrics.js';
 import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
-import type { PipelineFunction } from '../common/pipeline-function.js';
 
 export interface ObservabilityProps {
-  readonly producer: PipelineFunction;
-  readonly aggregator: PipelineFunction;
+  /** The producer's function, and its log group, where its deals-sent line is counted. */
+  readonly producer: { readonly function: lambda.IFunction; readonly logGroup: logs.ILogGroup };
+  readonly aggregator: { readonly function: lambda.IFunction };
   readonly database: rds.IDatabaseInstance;
   /** The secret rotation functions, whose failures leave a secret unrotated. @default none */
   readonly rotationFunctionArns?: readonly string[];
@@ -31,10 +33,8 @@ export interface ObservabilityProps {
   readonly brokerCount: number;
   /** Namespace of the aggregator's EMF metrics and of the produced-records metric. */
   readonly metricsNamespace: string;
-  /** @default DEFAULT_LAG_ALARM_THRESHOLD (10,000 records) */
-  readonly lagAlarmThreshold?: number;
-  /** @default none */
-  readonly alarmEmail?: string;
+  /** The lag alarm's threshold, and the e-mail address (if any) subscribed to the alarm topic. */
+  readonly alarms: AlarmSettings;
 }
 
 /**
@@ -89,8 +89,8 @@ export class Observability extends Construct {
         },
       }),
     );
-    if (props.alarmEmail)
-      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    const { alarmEmail } = props.alarms;
+    if (alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(alarmEmail));
 
     // The producer logs one "deals sent" line per run with the count: a metric filter counts them.
     new logs.MetricFilter(this, 'RecordsProducedFilter', {
@@ -185,7 +185,7 @@ export class Observability extends Construct {
       this.alarms.push(created);
       return created;
     };
-    for (const spec of alarmSpecs(props.lagAlarmThreshold)) {
+    for (const spec of alarmSpecs(props.alarms.lagAlarmThreshold)) {
       alarm(spec.id, spec.description, {
         metric: toAlarmMetric(spec.watches),
         threshold: spec.threshold,

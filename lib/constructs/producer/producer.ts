@@ -3,20 +3,17 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { producerFunction } from '../../../contracts/functions.js';
-import { PRODUCER_RUN_SECONDS } from '../../../contracts/producer.js';
+import type { LogSettings, ProducerSettings } from '../../../contracts/settings.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import type { Network } from '../network/network.js';
-import type { Streaming } from '../streaming/streaming.js';
+import type { IPipelineNetwork } from '../network/network.js';
+import type { IPipelineTopic } from '../streaming/streaming.js';
 
 export interface ProducerProps {
-  readonly network: Network;
-  readonly streaming: Streaming;
-  /** @default 100 */
-  readonly ratePerSecond?: number;
-  /** Seconds each run sends for; below a minute so that runs do not overlap. @default 55 */
-  readonly durationSeconds?: number;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  readonly network: IPipelineNetwork;
+  readonly streaming: IPipelineTopic;
+  /** The rate, and the seconds each run sends for (below a minute so that runs do not overlap). */
+  readonly settings: ProducerSettings;
+  readonly logs: LogSettings;
 }
 
 /** The producer handler, run once a minute by an EventBridge schedule, writing random deals to the topic. */
@@ -26,17 +23,19 @@ export class Producer extends Construct {
 
   constructor(scope: Construct, id: string, props: ProducerProps) {
     super(scope, id);
-    const { network, streaming } = props;
-    const durationSeconds = props.durationSeconds ?? PRODUCER_RUN_SECONDS;
+    const { network, streaming, settings } = props;
 
     this.handler = new PipelineFunction(this, 'Handler', {
       ...definedFunctionProps(
-        producerFunction({ ratePerSecond: props.ratePerSecond ?? 100, durationSeconds }),
+        producerFunction({
+          ratePerSecond: settings.producerRatePerSecond,
+          durationSeconds: settings.producerDurationSeconds,
+        }),
         { MSK_CLUSTER_ARN: streaming.clusterArn, TOPIC: streaming.topic },
       ),
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
-      logRetentionDays: props.logRetentionDays,
+      logRetentionDays: props.logs.logRetentionDays,
     });
     // EventBridge invokes asynchronously, and Lambda itself retries a failed asynchronous run twice
     // (timeouts included) 1 and 3 minutes later, over the next runs: a run is never repeated.

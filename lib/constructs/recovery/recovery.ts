@@ -1,20 +1,20 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { AGGREGATOR_CONSUMER_GROUP_ID, recoveryGroupId } from '../../../contracts/event-source-mapping.js';
+import { recoveryGroupId } from '../../../contracts/event-source-mapping.js';
 import { recoveryFunction } from '../../../contracts/functions.js';
+import type { LogSettings } from '../../../contracts/settings.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import { type Database, LAMBDA_CA_BUNDLE } from '../database/database.js';
-import type { Network } from '../network/network.js';
-import type { Streaming } from '../streaming/streaming.js';
+import { type IPipelineDatabase, LAMBDA_CA_BUNDLE } from '../database/database.js';
+import type { IPipelineNetwork } from '../network/network.js';
+import type { IPipelineTopic } from '../streaming/streaming.js';
 
 export interface RecoveryProps {
-  readonly network: Network;
-  readonly streaming: Streaming;
-  readonly database: Database;
-  /** The mapping's consumer group, whose committed offsets the recovery reads. @default treasury-stream-aggregator */
-  readonly consumerGroupId?: string;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  readonly network: IPipelineNetwork;
+  readonly streaming: IPipelineTopic;
+  readonly database: IPipelineDatabase;
+  /** The mapping's consumer group, whose committed offsets the recovery reads. */
+  readonly consumerGroupId: string;
+  readonly logs: LogSettings;
 }
 
 /**
@@ -29,7 +29,7 @@ export class Recovery extends Construct {
   constructor(scope: Construct, id: string, props: RecoveryProps) {
     super(scope, id);
     const { network, streaming, database } = props;
-    const mappingGroup = props.consumerGroupId ?? AGGREGATOR_CONSUMER_GROUP_ID;
+    const mappingGroup = props.consumerGroupId;
 
     this.handler = new PipelineFunction(this, 'Handler', {
       ...definedFunctionProps(recoveryFunction(), {
@@ -41,7 +41,7 @@ export class Recovery extends Construct {
       }),
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
-      logRetentionDays: props.logRetentionDays,
+      logRetentionDays: props.logs.logRetentionDays,
     });
     const fn = this.handler.function;
     database.connections.allowDefaultPortFrom(this.handler, 'Recovery applies missing offsets');

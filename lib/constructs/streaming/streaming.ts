@@ -1,82 +1,56 @@
-import { ArnFormat, CustomResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type CustomResource, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
-import { Provider } from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import { topicSetupFunction } from '../../../contracts/functions.js';
-import { MSK_KAFKA_VERSIONS } from '../../../contracts/msk-offerings.js';
+import type { LifecycleSettings, LogSettings, StreamingSettings } from '../../../contracts/settings.js';
 import { durabilitySettings, minInsyncReplicasFor } from '../../../contracts/topic.js';
 import { acknowledgeLogGroupFindings } from '../common/checker-findings.js';
+import { functionBackedResource } from '../common/function-backed-resource.js';
 import { denyGrantsOutsideAwsServices } from '../common/key-policy.js';
 import { definedFunctionProps, PipelineFunction } from '../common/pipeline-function.js';
-import { acknowledgeProviderFindings } from '../common/provider-findings.js';
 import { replacementSafeName } from '../common/replacement-safe-name.js';
-import type { Network } from '../network/network.js';
+import type { IPipelineNetwork } from '../network/network.js';
+import { brokerConfiguration, clusterReplacementProperties } from './cluster-parts.js';
 
 /** The port of the brokers' SASL/IAM listener over TLS. */
 export const IAM_BROKER_PORT = 9098;
 
 export interface StreamingProps {
-  readonly network: Network;
-  /** The topic created in the cluster. */
-  readonly topic: string;
-  /** @default 3 */
-  readonly topicPartitions?: number;
-  /** @default kafka.t3.small */
-  readonly brokerInstanceType?: string;
-  /** A multiple of the zone count. @default 2 */
-  readonly brokerCount?: number;
-  /** @default 20 */
-  readonly brokerVolumeGiB?: number;
-  /** @default 3.9.x */
-  readonly kafkaVersion?: string;
-  /** Hours the brokers keep records (log.retention.hours). @default 168, Kafka's own default */
-  readonly retentionHours?: number;
+  readonly network: IPipelineNetwork;
+  /** The brokers, the topic created in the cluster, and how long it keeps records. */
+  readonly settings: StreamingSettings;
+  /** How long the broker and topic-setup logs are kept. */
+  readonly logs: LogSettings;
   /**
-   * Delete the cluster with the stack instead of retaining it (with its key, logs, configuration
-   * and broker security group; the Network retains the subnets it sits in). @default false
+   * destroyOnRemoval: delete the cluster with the stack instead of retaining it (with its key, logs,
+   * configuration and broker security group; the Network retains the subnets it sits in).
    */
-  readonly destroyOnRemoval?: boolean;
-  /** @default 30 */
-  readonly logRetentionDays?: number;
+  readonly lifecycle: LifecycleSettings;
 }
 
-/**
- * What replaces the cluster when it changes (AWS::MSK::Cluster's create-only properties), by value:
- * each client subnet's logical ID and its own create-only placement (a subnet replaced in place keeps
- * its logical ID but gets a new ID), the security group's logical ID with its create-only
- * description, name and VPC, encryption at rest and in the cluster, and the zone distribution.
- * ClientBroker encryption is updated in place and so is not here.
- */
-function clusterReplacementProperties(
-  cluster: msk.CfnCluster,
-  clientSubnets: readonly ec2.ISubnet[],
-  securityGroup: ec2.SecurityGroup,
-): unknown {
-  const group = securityGroup.node.defaultChild as ec2.CfnSecurityGroup;
-  const encryption = cluster.encryptionInfo as msk.CfnCluster.EncryptionInfoProperty | undefined;
-  const inTransit = encryption?.encryptionInTransit as msk.CfnCluster.EncryptionInTransitProperty | undefined;
-  const nodes = cluster.brokerNodeGroupInfo as msk.CfnCluster.BrokerNodeGroupInfoProperty;
-  return {
-    clientSubnets: clientSubnets.map((subnet) => {
-      const cfn = subnet.node.defaultChild as ec2.CfnSubnet;
-      return [cfn.logicalId, cfn.availabilityZone, cfn.availabilityZoneId, cfn.cidrBlock, cfn.vpcId];
-    }),
-    securityGroup: [group.logicalId, group.groupDescription, group.groupName, group.vpcId],
-    encryptionAtRest: encryption?.encryptionAtRest,
-    inCluster: inTransit?.inCluster,
-    brokerAzDistribution: nodes.brokerAzDistribution,
-  };
+/** What the pipeline's functions use of the cluster and its topic. */
+export interface IPipelineTopic extends ec2.IConnectable {
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly brokerCount: number;
+  readonly topic: string;
+  /** The custom resource that creates the topic: what reads or writes it depends on it. */
+  readonly topicResource: IDependable;
+  topicArn(topic: string): string;
+  groupArn(group: string): string;
+  grantProduce(grantee: iam.IGrantable, topic: string): void;
+  grantConsume(grantee: iam.IGrantable, topic: string, group: string): void;
 }
 
 /**
  * An MSK provisioned cluster reached only with IAM over TLS, encrypted at rest with its own key,
  * its broker logs in CloudWatch, and the pipeline's topic created in it by a custom resource.
  */
-export class Streaming extends Construct implements ec2.IConnectable {
+export class Streaming extends Construct implements IPipelineTopic {
   public readonly clusterArn: string;
   public readonly clusterName: string;
   public readonly brokerCount: number;
@@ -88,10 +62,10 @@ export class Streaming extends Construct implements ec2.IConnectable {
 
   constructor(scope: Construct, id: string, props: StreamingProps) {
     super(scope, id);
-    const { network } = props;
-    this.brokerCount = props.brokerCount ?? 2;
-    this.topic = props.topic;
-    const removalPolicy = props.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const { network, settings } = props;
+    this.brokerCount = settings.brokerCount;
+    this.topic = settings.topic;
+    const removalPolicy = props.lifecycle.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
 
     const securityGroup = new ec2.SecurityGroup(this, 'BrokerSecurityGroup', {
       vpc: network.vpc,
@@ -124,18 +98,19 @@ export class Streaming extends Construct implements ec2.IConnectable {
     denyGrantsOutsideAwsServices(key);
     // Kept with a kept cluster, which goes on writing to it.
     const brokerLogs = new logs.LogGroup(this, 'BrokerLogs', {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
+      retention: props.logs.logRetentionDays as logs.RetentionDays,
       removalPolicy,
     });
     acknowledgeLogGroupFindings(brokerLogs);
 
-    // MSK's 3.9 line: the version string CloudFormation takes ('3.9.x.kraft' would choose KRaft
-    // metadata mode instead of ZooKeeper; see docs/DEPLOY.md).
-    const kafkaVersion = props.kafkaVersion ?? '3.9.x';
+    // The version string CloudFormation takes ('3.9.x.kraft' would choose KRaft metadata mode
+    // instead of ZooKeeper; see docs/DEPLOY.md).
+    const kafkaVersion = settings.kafkaVersion;
     const replicationFactor = Math.min(3, this.brokerCount);
-    const configuration = this.brokerConfiguration(
+    const configuration = brokerConfiguration(
+      this,
       replicationFactor,
-      props.retentionHours ?? 168,
+      settings.kafkaRetentionHours,
       removalPolicy,
     );
 
@@ -152,10 +127,10 @@ export class Streaming extends Construct implements ec2.IConnectable {
       kafkaVersion,
       numberOfBrokerNodes: this.brokerCount,
       brokerNodeGroupInfo: {
-        instanceType: props.brokerInstanceType ?? 'kafka.t3.small',
+        instanceType: settings.brokerInstanceType,
         clientSubnets: clientSubnets.map((subnet) => subnet.subnetId),
         securityGroups: [securityGroup.securityGroupId],
-        storageInfo: { ebsStorageInfo: { volumeSize: props.brokerVolumeGiB ?? 20 } },
+        storageInfo: { ebsStorageInfo: { volumeSize: settings.brokerVolumeGiB } },
       },
       configurationInfo: { arn: configuration.attrArn, revision: configuration.attrLatestRevisionRevision },
       clientAuthentication: {
@@ -174,42 +149,6 @@ export class Streaming extends Construct implements ec2.IConnectable {
     this.clusterUuid = Fn.select(2, Fn.split('/', cluster.attrArn));
 
     this.topicResource = this.createTopic(network, props, cluster, securityGroup, replicationFactor);
-  }
-
-  /**
-   * The brokers' defaults: no unclean leader election, topics only as the stack creates them, the
-   * replication the topic has, so that no topic (not even an operator's) gets less, and the retention
-   * a database restore needs.
-   */
-  private brokerConfiguration(
-    replicationFactor: number,
-    retentionHours: number,
-    removalPolicy: RemovalPolicy,
-  ): msk.CfnConfiguration {
-    const serverProperties = {
-      'auto.create.topics.enable': 'false',
-      'default.replication.factor': String(replicationFactor),
-      // Long enough to replay the deals since any point the database backups can restore (D3).
-      'log.retention.hours': String(retentionHours),
-      ...durabilitySettings(minInsyncReplicasFor(replicationFactor)),
-    };
-    // Valid for every version the stack offers, so that a version upgrade changes the cluster only:
-    // KafkaVersionsList is create-only, and a configuration listing only the new version would be
-    // created for a cluster still on the old one (N25).
-    const kafkaVersionsList = [...MSK_KAFKA_VERSIONS];
-    const configuration: msk.CfnConfiguration = new msk.CfnConfiguration(this, 'BrokerConfiguration', {
-      name: replacementSafeName(this, (): unknown => ({
-        kafkaVersionsList: configuration.kafkaVersionsList,
-      })),
-      description: 'treasury-stream brokers: no unclean leader election, no automatic topics',
-      kafkaVersionsList,
-      serverProperties: Object.entries(serverProperties)
-        .map(([name, value]) => `${name}=${value}`)
-        .join('\n'),
-    });
-    // A configuration in use by a cluster cannot be deleted: it goes, or stays, with the cluster.
-    configuration.applyRemovalPolicy(removalPolicy);
-    return configuration;
   }
 
   /** The ARN of a topic of this cluster, for IAM. */
@@ -282,7 +221,7 @@ export class Streaming extends Construct implements ec2.IConnectable {
   }
 
   private createTopic(
-    network: Network,
+    network: IPipelineNetwork,
     props: StreamingProps,
     cluster: msk.CfnCluster,
     securityGroup: ec2.SecurityGroup,
@@ -292,7 +231,7 @@ export class Streaming extends Construct implements ec2.IConnectable {
       ...definedFunctionProps(topicSetupFunction(), { MSK_CLUSTER_ARN: this.clusterArn }),
       vpc: network.vpc,
       vpcSubnets: network.applicationSubnets,
-      logRetentionDays: props.logRetentionDays,
+      logRetentionDays: props.logs.logRetentionDays,
     });
     this.connections.allowDefaultPortFrom(setup, 'Topic setup to the brokers (SASL/IAM over TLS)');
     network.allowEndpointsFrom(setup);
@@ -313,35 +252,23 @@ export class Streaming extends Construct implements ec2.IConnectable {
         'kafka-cluster:DescribeTopicDynamicConfiguration',
         'kafka-cluster:AlterTopicDynamicConfiguration',
       ],
-      resourceArns: [this.topicArn(props.topic)],
+      resourceArns: [this.topicArn(props.settings.topic)],
     });
 
-    const providerLogs = new logs.LogGroup(this, 'TopicProviderLogs', {
-      retention: (props.logRetentionDays ?? 30) as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    acknowledgeLogGroupFindings(providerLogs);
-    const provider = new Provider(this, 'TopicProvider', {
-      onEventHandler: setup.function,
-      logGroup: providerLogs,
-    });
-    acknowledgeProviderFindings(provider, setup.function);
-
-    const resource = new CustomResource(this, 'Topic', {
-      serviceToken: provider.serviceToken,
+    return functionBackedResource(this, 'Topic', {
+      handler: setup,
       resourceType: 'Custom::KafkaTopic',
       properties: {
-        Topic: props.topic,
-        Partitions: props.topicPartitions ?? 3,
+        Topic: props.settings.topic,
+        Partitions: props.settings.topicPartitions,
         ReplicationFactor: replicationFactor,
         MinInsyncReplicas: minInsyncReplicasFor(replicationFactor),
         // Sent so that a change of the settings updates the topic (the handler derives them itself).
         Settings: durabilitySettings(minInsyncReplicasFor(replicationFactor)),
       },
+      logs: props.logs,
+      // The brokers, and the rules letting the function reach them and the MSK API.
+      dependsOn: [cluster, securityGroup, network],
     });
-    // The function must reach the brokers and the MSK API before it runs: the rules that let it in
-    // are resources of their own, which CloudFormation would otherwise create in any order.
-    resource.node.addDependency(cluster, securityGroup, setup, network);
-    return resource;
   }
 }

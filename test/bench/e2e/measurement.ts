@@ -14,7 +14,7 @@ export function phase(offeredRate: number, overrides: Partial<PhaseResult> = {})
     growthMs: 10,
     medianAgeMs: 2_500,
     batches: 12,
-    cpu: { consumer: 80, producers: 60 },
+    cpu: { consumer: 80, "load generator (Kafka's Java producer)": 20 },
     verdict: { sustained: true, limitedBy: undefined, reason: 'kept up' },
     ...overrides,
   };
@@ -28,6 +28,7 @@ export function measurement(overrides: Partial<SystemMeasurement> = {}): SystemM
   return {
     system: 'treasury-stream',
     cpuRole: 'consumer',
+    cpuParts: ['consumer'],
     plan: benchPlan(true),
     preloadRecords: 100_000,
     producerRate: 90_000,

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  consumerWorkerEnv,
-  producerWorkerEnv,
-  readConsumerWorkerEnv,
-  readProducerWorkerEnv,
-} from '../../../bench/e2e/worker-messages.js';
+import { consumerWorkerEnv, readConsumerWorkerEnv } from '../../../bench/e2e/worker-messages.js';
 
 describe('the workers’ environment', () => {
-  it('reads back what the harness wrote for a producer', () => {
-    const env = { brokers: ['127.0.0.1:9092', '127.0.0.1:9093'], topic: 'transaction', index: 1 };
-    expect(readProducerWorkerEnv(producerWorkerEnv(env))).toEqual(env);
-  });
-
   it('reads back what the harness wrote for the consumer', () => {
     const env = {
       brokers: ['127.0.0.1:9092'],

@@ -53,7 +53,7 @@ describe('the producer under the Lambda runtime emulator and aws-lambda-ric', ()
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(FunctionError);
-    await expect(attempt).rejects.toMatchObject({ errorType: 'RangeError' });
+    await expect(attempt).rejects.toMatchObject({ errorType: 'ConfigError' });
     expect((await readTopicContents(testKafka(inject('kafkaBrokers')), topic)).records).toBe(100);
   });
 });

@@ -138,7 +138,9 @@ describe('TransactionGenerator', () => {
 
     // Act
     const rates = (currency: string) =>
-      deals.filter((deal) => deal.currency === currency).map((deal) => deal.baseAmount / Math.abs(deal.amount));
+      deals
+        .filter((deal) => deal.currency === currency)
+        .map((deal) => deal.baseAmount / Math.abs(deal.amount));
 
     // Assess: within a few per cent of the reference, and RUB exactly 1.
     for (const [currency, reference] of [
