@@ -27,6 +27,8 @@ const LOCAL_SOURCE: Partial<Record<string, string>> = {
   breachesCleared: "the aggregator's EMF lines",
   breachesOpen: "the aggregator's EMF lines",
   offsetGapRecords: "the aggregator's EMF lines",
+  realizedResult: "the aggregator's EMF lines",
+  bankTotalResult: "the aggregator's EMF lines",
   offsetLag: "the local event source mapping's lag (end offsets minus committed)",
   invocations: "START lines of the aggregator's execution environments",
   errors: 'invocations that failed (the mapping retries them)',

@@ -20,7 +20,7 @@ export interface DashboardSnapshot {
 export interface WidgetView {
   readonly title: string;
   readonly width: number;
-  readonly yAxis: { readonly min: number; readonly max?: number };
+  readonly yAxis: { readonly min?: number; readonly max?: number };
   readonly series: readonly SeriesView[];
 }
 

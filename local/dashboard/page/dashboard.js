@@ -108,7 +108,12 @@ function renderWidget(container, widget, key) {
         legend: { show: false },
         scales: {
           x: { time: true, range: () => [Date.now() / 1000 - WINDOW_SECONDS, Date.now() / 1000 + 60] },
-          y: { range: (_u, _min, max) => [widget.yAxis.min, widget.yAxis.max ?? Math.max(max * 1.1, 1)] },
+          y: {
+            range: (_u, min, max) => [
+              widget.yAxis.min ?? Math.min(min * 1.1, 0),
+              widget.yAxis.max ?? Math.max(max * 1.1, 1),
+            ],
+          },
         },
         series: [
           {},
