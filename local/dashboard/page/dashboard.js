@@ -152,6 +152,26 @@ function render(snapshot) {
     });
   });
 
+  const figure = (value) => cell(value ?? '—', `num${value?.startsWith('-') ? ' negative' : ''}`);
+  fillTable(
+    'results',
+    snapshot.results,
+    (p) => ({
+      cells: [
+        cell(p.branch),
+        cell(p.currency),
+        figure(p.position),
+        figure(p.averageRate),
+        figure(p.realized),
+        figure(p.unrealized),
+        figure(p.total),
+        cell(p.status),
+      ],
+      attributes: { 'data-branch': p.branch, 'data-currency': p.currency, 'data-total': p.total ?? '' },
+    }),
+    'no position yet',
+  );
+
   const positions = new Map(snapshot.positions.map((p) => [`${p.branch}|${p.currency}`, p.netAmount]));
   fillTable(
     'positions',
