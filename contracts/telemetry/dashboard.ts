@@ -2,7 +2,7 @@
  * The operators' dashboard, row by row, from the metrics contracts/telemetry/metrics.ts defines: the
  * stack's CloudWatch dashboard and the local dashboard both draw these widgets. No CDK import here.
  */
-import { METRICS, type MetricSpec } from './metrics.js';
+import { METRICS, type MetricSpec, POSITION_RESULT_LOG } from './metrics.js';
 
 /**
  * A graph's line: one metric, or, per broker, the sum of metrics (CPU user + system) repeated for
@@ -20,7 +20,8 @@ export interface GraphWidgetSpec {
   readonly title: string;
   /** Of the dashboard's 24 columns. */
   readonly width: number;
-  readonly yAxis: { readonly min: number; readonly max?: number };
+  /** min undefined: the axis follows the data below zero too (a result can be a loss). */
+  readonly yAxis: { readonly min?: number; readonly max?: number };
   readonly series: readonly SeriesSpec[];
 }
 
@@ -99,4 +100,33 @@ export const DASHBOARD_ROWS: readonly (readonly GraphWidgetSpec[])[] = [
       series: [line(METRICS.offsetGapRecords)],
     },
   ],
+  [
+    {
+      title: 'Financial result realized per minute (base currency)',
+      width: 12,
+      yAxis: {},
+      series: [line(METRICS.realizedResult)],
+    },
+    {
+      title: "The bank's total result: realized + unrealized (base currency)",
+      width: 12,
+      yAxis: {},
+      series: [line(METRICS.bankTotalResult)],
+    },
+  ],
 ];
+
+/**
+ * The result panel: per branch × currency the latest 'position result' line (POSITION_RESULT_LOG), a
+ * CloudWatch Logs Insights table over the aggregator's log group; the local dashboard shows the same
+ * columns from the position_result view.
+ */
+export const RESULT_PANEL = {
+  title: 'Financial result per position (base currency): latest of each',
+  query: [
+    `filter message = '${POSITION_RESULT_LOG.message}'`,
+    '| stats latest(position) as position, latest(averageRate) as averageRate, latest(realized) as realized, ' +
+      'latest(unrealized) as unrealized, latest(total) as total, latest(status) as status by branch, currency',
+    '| sort branch, currency',
+  ].join('\n'),
+} as const;

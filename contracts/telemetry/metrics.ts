@@ -24,6 +24,19 @@ export const AGGREGATOR_METRIC = {
    * accepted: emitted as 0 too, so that the alarm on it reads "none", not "no data".
    */
   offsetGapRecords: 'OffsetGapRecords',
+  /** The financial result a batch realized, in the base currency (issue 20): read its Sum. */
+  realizedResultInBase: 'RealizedResultInBase',
+  /** The bank's total result after a batch, in the base currency, when known: a gauge. */
+  bankTotalResultInBase: 'BankTotalResultInBase',
+} as const;
+
+/**
+ * The aggregator's log line per position a batch moved, with its result: the CloudWatch dashboard's
+ * result table reads the latest of each position from it (contracts/telemetry/dashboard.ts).
+ */
+export const POSITION_RESULT_LOG = {
+  message: 'position result',
+  fields: ['branch', 'currency', 'position', 'averageRate', 'realized', 'unrealized', 'total', 'status'],
 } as const;
 
 /** Powertools' service name of each function: the `service` dimension of its EMF metrics. */
@@ -144,6 +157,12 @@ export const METRICS = {
   offsetGapRecords: {
     ...appMetric('offsetGapRecords', AGGREGATOR_METRIC.offsetGapRecords, 'records missing before a batch'),
     statistic: 'Maximum',
+  },
+  realizedResult: appMetric('realizedResult', AGGREGATOR_METRIC.realizedResultInBase, 'realized result'),
+  // Average, not Sum: each batch reports the whole bank's total, so a minute's batches repeat it.
+  bankTotalResult: {
+    ...appMetric('bankTotalResult', AGGREGATOR_METRIC.bankTotalResultInBase, 'bank total result'),
+    statistic: 'Average',
   },
   offsetLag: lambdaMetric('offsetLag', 'OffsetLag', 'Maximum', 'offset lag'),
   invocations: lambdaMetric('invocations', 'Invocations', 'Sum', 'invocations'),

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { LimitBreachChange } from '../aggregator/limit-breach.js';
 import type { GapPolicy, OffsetGap } from '../aggregator/offset-gap.js';
-import type { ApplyOutcome, PositionStore } from '../aggregator/position-store.js';
+import type { ApplyOutcome, PositionResult, PositionStore } from '../aggregator/position-store.js';
 import { type BatchAggregate, partitionKey } from '../domain/batch-aggregate.js';
 
 // One statement per batch: apply_batch (db/migrations) does the whole write in one transaction, so a
@@ -22,6 +22,8 @@ interface ApplyBatchResult {
   readonly batchId?: number;
   readonly committedAt?: string;
   readonly realizedInBase?: string;
+  readonly positionResults?: readonly PositionResult[];
+  readonly bankTotalInBase?: string | null;
   readonly limitBreaches?: readonly LimitBreachChange[];
   readonly openBreaches?: number;
   readonly checkpoints?: readonly { topic: string; partition: number; nextOffset: number }[];
@@ -134,6 +136,8 @@ export class PostgresPositionStore implements PositionStore {
       outcome.batchId !== undefined &&
       outcome.committedAt !== undefined &&
       outcome.realizedInBase !== undefined &&
+      outcome.positionResults !== undefined &&
+      outcome.bankTotalInBase !== undefined &&
       outcome.limitBreaches !== undefined &&
       outcome.openBreaches !== undefined &&
       outcome.gaps !== undefined
@@ -143,6 +147,8 @@ export class PostgresPositionStore implements PositionStore {
         batchId: Number(outcome.batchId),
         committedAt: new Date(outcome.committedAt),
         realizedInBase: outcome.realizedInBase,
+        positionResults: outcome.positionResults,
+        bankTotalInBase: outcome.bankTotalInBase,
         limitBreaches: outcome.limitBreaches,
         openBreaches: Number(outcome.openBreaches),
         gaps: toGaps(outcome.gaps),

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import {
   AGGREGATOR_METRIC,
   DEFAULT_METRICS_NAMESPACE,
+  POSITION_RESULT_LOG,
   SERVICE_NAME,
 } from '../../contracts/telemetry/metrics.js';
 import { createPool, readDatabaseSource } from '../adapters/database.js';
@@ -80,6 +81,24 @@ export async function handler(event: MSKEvent): Promise<BatchSummary> {
       MetricUnit.Count,
       report.limitBreaches.length - began,
     );
+    // The financial result, in the base currency (float metrics: the exact figures are the database's).
+    if (report.realizedInBase !== undefined) {
+      metrics.addMetric(
+        AGGREGATOR_METRIC.realizedResultInBase,
+        MetricUnit.NoUnit,
+        Number(report.realizedInBase),
+      );
+    }
+    if (report.bankTotalInBase !== undefined && report.bankTotalInBase !== null) {
+      metrics.addMetric(
+        AGGREGATOR_METRIC.bankTotalResultInBase,
+        MetricUnit.NoUnit,
+        Number(report.bankTotalInBase),
+      );
+    }
+    for (const result of report.positionResults) {
+      logger.info(POSITION_RESULT_LOG.message, { batchId: report.batchId, ...result });
+    }
     if (report.openBreaches !== undefined) {
       metrics.addMetric(AGGREGATOR_METRIC.limitBreachesOpen, MetricUnit.Count, report.openBreaches);
     }

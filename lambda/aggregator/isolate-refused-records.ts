@@ -16,7 +16,7 @@ import { formatCents, parseCents } from '../domain/money.js';
 import type { ValidationRules } from '../domain/transaction.js';
 import type { LimitBreachChange } from './limit-breach.js';
 import { type OffsetGap, OffsetGapError } from './offset-gap.js';
-import type { ApplyOutcome, PositionStore, Refusal } from './position-store.js';
+import type { ApplyOutcome, PositionResult, PositionStore, Refusal } from './position-store.js';
 
 /** What the parts of a refused batch came to, together. */
 export interface IsolationReport {
@@ -32,6 +32,10 @@ export interface IsolationReport {
   readonly committedAt: Date | undefined;
   /** The result the parts realized together (decimal text); undefined when nothing was applied. */
   readonly realizedInBase: string | undefined;
+  /** The result of the positions each part moved, the latest per position. */
+  readonly positionResults: readonly PositionResult[];
+  /** The bank's total after the last part; undefined when nothing was applied. */
+  readonly bankTotalInBase: string | null | undefined;
   /** The breaches every part began or cleared, in the parts' order. */
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the last part; undefined when nothing was applied. */
@@ -155,6 +159,16 @@ export async function isolateRefusedRecords(
       last === undefined
         ? undefined
         : formatCents(applied.reduce((sum, { outcome }) => sum + parseCents(outcome.realizedInBase), 0n)),
+    positionResults: [
+      ...new Map(
+        applied.flatMap(({ outcome }) =>
+          outcome.positionResults.map(
+            (result) => [JSON.stringify([result.branch, result.currency]), result] as const,
+          ),
+        ),
+      ).values(),
+    ],
+    bankTotalInBase: last?.outcome.bankTotalInBase,
     limitBreaches: applied.flatMap(({ outcome }) => outcome.limitBreaches),
     openBreaches: last?.outcome.openBreaches,
     gaps: applied.flatMap(({ outcome }) => outcome.gaps),

@@ -2,6 +2,21 @@ import type { BatchAggregate } from '../domain/batch-aggregate.js';
 import type { LimitBreachChange } from './limit-breach.js';
 import type { OffsetGap } from './offset-gap.js';
 
+/**
+ * A position's financial result after a batch, as position_result shows it: decimal text, exact, null
+ * where the figure is unknown (status says why).
+ */
+export interface PositionResult {
+  readonly branch: string;
+  readonly currency: string;
+  readonly position: string;
+  readonly averageRate: string | null;
+  readonly realized: string | null;
+  readonly unrealized: string | null;
+  readonly total: string | null;
+  readonly status: string;
+}
+
 /** What became of a batch handed to the store. */
 export type ApplyOutcome =
   | {
@@ -10,6 +25,10 @@ export type ApplyOutcome =
       readonly committedAt: Date;
       /** The financial result the batch realized, in the base currency: decimal text, exact. */
       readonly realizedInBase: string;
+      /** The result of each position the batch moved, once it committed. */
+      readonly positionResults: readonly PositionResult[];
+      /** The bank's total result in the base currency; null while a position's is unknown. */
+      readonly bankTotalInBase: string | null;
       /** Breaches the batch began or cleared. */
       readonly limitBreaches: readonly LimitBreachChange[];
       /** Breaches open once the batch committed. */

@@ -5,7 +5,7 @@ import type { ValidationRules } from '../domain/transaction.js';
 import { isolateRefusedRecords } from './isolate-refused-records.js';
 import type { LimitBreachChange } from './limit-breach.js';
 import { type OffsetGap, OffsetGapError } from './offset-gap.js';
-import type { PositionStore } from './position-store.js';
+import type { PositionResult, PositionStore } from './position-store.js';
 
 /** What the handler did with one event: returned to the caller (ignored by AWS, shown locally). */
 export interface BatchReport {
@@ -22,6 +22,10 @@ export interface BatchReport {
   readonly deltas: readonly PositionDelta[];
   /** The financial result the batch realized in the base currency (decimal text); undefined when nothing was applied. */
   readonly realizedInBase: string | undefined;
+  /** The result of the positions the batch moved, after it (the last part's when applied in parts). */
+  readonly positionResults: readonly PositionResult[];
+  /** The bank's total result after the batch; undefined when nothing was applied, null when unknown. */
+  readonly bankTotalInBase: string | null | undefined;
   /** Limit breaches the batch began or cleared, in the order of its parts. */
   readonly limitBreaches: readonly LimitBreachChange[];
   /** Breaches open after the batch; undefined when nothing was applied. */
@@ -66,6 +70,8 @@ export async function processBatch(
         batchId: undefined,
         committedAt: undefined,
         realizedInBase: undefined,
+        positionResults: [],
+        bankTotalInBase: undefined,
         limitBreaches: [],
         openBreaches: undefined,
         gaps: [],
@@ -79,6 +85,8 @@ export async function processBatch(
         batchId: outcome.batchId,
         committedAt: outcome.committedAt,
         realizedInBase: outcome.realizedInBase,
+        positionResults: outcome.positionResults,
+        bankTotalInBase: outcome.bankTotalInBase,
         limitBreaches: outcome.limitBreaches,
         openBreaches: outcome.openBreaches,
         gaps: outcome.gaps,
@@ -96,6 +104,8 @@ export async function processBatch(
         batchId: parts.batchId,
         committedAt: parts.committedAt,
         realizedInBase: parts.realizedInBase,
+        positionResults: parts.positionResults,
+        bankTotalInBase: parts.bankTotalInBase,
         limitBreaches: parts.limitBreaches,
         openBreaches: parts.openBreaches,
         gaps: parts.gaps,

@@ -9,6 +9,7 @@ import { emfCarries, MetricSamples, metricFilterValue } from './metric-series.js
 import type {
   BatchView,
   DashboardSnapshot,
+  PositionResultView,
   RejectView,
   RetryView,
   SeriesView,
@@ -27,6 +28,8 @@ const LOCAL_SOURCE: Partial<Record<string, string>> = {
   breachesCleared: "the aggregator's EMF lines",
   breachesOpen: "the aggregator's EMF lines",
   offsetGapRecords: "the aggregator's EMF lines",
+  realizedResult: "the aggregator's EMF lines",
+  bankTotalResult: "the aggregator's EMF lines",
   offsetLag: "the local event source mapping's lag (end offsets minus committed)",
   invocations: "START lines of the aggregator's execution environments",
   errors: 'invocations that failed (the mapping retries them)',
@@ -61,8 +64,9 @@ export class DashboardCollector {
   private readonly retries: RetryView[] = [];
   private lagSource: (() => Promise<readonly { partition: number; lag: number }[]>) | undefined;
   private lag: readonly { partition: number; lag: number }[] = [];
-  private database: Pick<DashboardSnapshot, 'positions' | 'batches' | 'rejects'> = {
+  private database: Pick<DashboardSnapshot, 'positions' | 'results' | 'batches' | 'rejects'> = {
     positions: [],
+    results: [],
     batches: [],
     rejects: [],
   };
@@ -193,11 +197,17 @@ export class DashboardCollector {
       this.dataDirectory ??= (
         await client.query<{ data_directory: string }>('SHOW data_directory')
       ).rows[0]?.data_directory;
-      const [positions, batches, rejects, connections] = await Promise.all([
+      const [positions, results, batches, rejects, connections] = await Promise.all([
         client.query(
           `SELECT branch_name AS branch, currency_code AS currency, net_amount::text AS "netAmount",
                   tx_count::text AS "txCount", updated_at AS "updatedAt"
            FROM currency_position ORDER BY branch_name, currency_code`,
+        ),
+        client.query<PositionResultView>(
+          `SELECT branch_name AS branch, currency_code AS currency, net_amount::text AS position,
+                  average_rate::text AS "averageRate", realized_in_base::text AS realized,
+                  unrealized_in_base::text AS unrealized, total_in_base::text AS total, status
+           FROM position_result ORDER BY branch_name, currency_code`,
         ),
         client.query(
           `SELECT batch_id::text AS "batchId", committed_at AS "committedAt", record_count AS records,
@@ -218,6 +228,7 @@ export class DashboardCollector {
       ]);
       this.database = {
         positions: positions.rows.map((r) => ({ ...r, updatedAt: new Date(r.updatedAt).toISOString() })),
+        results: results.rows,
         batches: batches.rows.map(
           (r): BatchView => ({
             ...r,

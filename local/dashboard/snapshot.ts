@@ -11,6 +11,8 @@ export interface DashboardSnapshot {
   readonly final: boolean;
   readonly rows: readonly (readonly WidgetView[])[];
   readonly positions: readonly PositionView[];
+  /** position_result's rows: decimal text, null where unknown (status says why). */
+  readonly results: readonly PositionResultView[];
   readonly batches: readonly BatchView[];
   readonly lag: readonly { readonly partition: number; readonly lag: number }[];
   readonly retries: readonly RetryView[];
@@ -20,7 +22,7 @@ export interface DashboardSnapshot {
 export interface WidgetView {
   readonly title: string;
   readonly width: number;
-  readonly yAxis: { readonly min: number; readonly max?: number };
+  readonly yAxis: { readonly min?: number; readonly max?: number };
   readonly series: readonly SeriesView[];
 }
 
@@ -43,6 +45,17 @@ export interface PositionView {
   readonly netAmount: string;
   readonly txCount: string;
   readonly updatedAt: string;
+}
+
+export interface PositionResultView {
+  readonly branch: string;
+  readonly currency: string;
+  readonly position: string;
+  readonly averageRate: string | null;
+  readonly realized: string | null;
+  readonly unrealized: string | null;
+  readonly total: string | null;
+  readonly status: string;
 }
 
 export interface BatchView {

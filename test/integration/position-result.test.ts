@@ -58,6 +58,15 @@ describe('the financial result folded in apply_batch, under the runtime', () => 
 
     // Assess
     expect(first.realizedInBase).toBe('600.00');
+    // The position result line the CloudWatch table reads (the last: short 70 at 96), and the realized metric.
+    const logged = fixture.aggregator.output.filter(
+      (line) => line.kind === 'log' && JSON.stringify(line).includes('"position result"'),
+    );
+    expect(JSON.stringify(logged.at(-1))).toContain('"averageRate":"96.0000000000"');
+    const emf = fixture.aggregator.output.filter(
+      (line) => line.kind === 'metrics' && JSON.stringify(line).includes('RealizedResultInBase'),
+    );
+    expect(emf.length).toBeGreaterThan(0);
     expect(afterFirst).toMatchObject({
       net_amount: '50.00',
       cost_in_base: '4550.00',

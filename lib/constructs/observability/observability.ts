@@ -16,7 +16,7 @@ import {
   alarmSpecs,
   type Comparison,
 } from '../../../contracts/telemetry/alarms.js';
-import { DASHBOARD_ROWS, type SeriesSpec } from '../../../contracts/telemetry/dashboard.js';
+import { DASHBOARD_ROWS, RESULT_PANEL, type SeriesSpec } from '../../../contracts/telemetry/dashboard.js';
 import {
   DEALS_SENT_LOG,
   METRICS,
@@ -42,7 +42,8 @@ const MISSING_DATA = {
 export interface ObservabilityProps {
   /** The producer's function, and its log group, where its deals-sent line is counted. */
   readonly producer: { readonly function: lambda.IFunction; readonly logGroup: logs.ILogGroup };
-  readonly aggregator: { readonly function: lambda.IFunction };
+  /** The aggregator and its log group, which the result table reads. */
+  readonly aggregator: { readonly function: lambda.IFunction; readonly logGroup: logs.ILogGroup };
   readonly database: rds.IDatabaseInstance;
   /** The secret rotation functions, whose failures leave a secret unrotated. @default none */
   readonly rotationFunctionArns?: readonly string[];
@@ -252,6 +253,16 @@ export class Observability extends Construct {
         ),
       );
     }
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: RESULT_PANEL.title,
+        logGroupNames: [aggregator.logGroup.logGroupName],
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        queryString: RESULT_PANEL.query,
+        width: 24,
+        height: 6,
+      }),
+    );
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
     );

@@ -108,7 +108,12 @@ function renderWidget(container, widget, key) {
         legend: { show: false },
         scales: {
           x: { time: true, range: () => [Date.now() / 1000 - WINDOW_SECONDS, Date.now() / 1000 + 60] },
-          y: { range: (_u, _min, max) => [widget.yAxis.min, widget.yAxis.max ?? Math.max(max * 1.1, 1)] },
+          y: {
+            range: (_u, min, max) => [
+              widget.yAxis.min ?? Math.min(min * 1.1, 0),
+              widget.yAxis.max ?? Math.max(max * 1.1, 1),
+            ],
+          },
         },
         series: [
           {},
@@ -146,6 +151,26 @@ function render(snapshot) {
       renderWidget(widgets, widget, `${r}-${w}`);
     });
   });
+
+  const figure = (value) => cell(value ?? '—', `num${value?.startsWith('-') ? ' negative' : ''}`);
+  fillTable(
+    'results',
+    snapshot.results,
+    (p) => ({
+      cells: [
+        cell(p.branch),
+        cell(p.currency),
+        figure(p.position),
+        figure(p.averageRate),
+        figure(p.realized),
+        figure(p.unrealized),
+        figure(p.total),
+        cell(p.status),
+      ],
+      attributes: { 'data-branch': p.branch, 'data-currency': p.currency, 'data-total': p.total ?? '' },
+    }),
+    'no position yet',
+  );
 
   const positions = new Map(snapshot.positions.map((p) => [`${p.branch}|${p.currency}`, p.netAmount]));
   fillTable(

@@ -26,7 +26,8 @@ describe("npm start's dashboard in a real browser", () => {
     const port = await freePort();
     const run: Promise<ScriptRun> = runScript(
       'local/run/cli.ts',
-      ['--duration', '12', '--rate', '50', '--quiet', '--dashboard-port', String(port)],
+      // The example rates, so that the bank's total result is known and its graph has data.
+      ['--duration', '12', '--rate', '50', '--quiet', '--example-limits', '--dashboard-port', String(port)],
       {
         env: { DATABASE_URL: database.url, KAFKA_BROKERS: inject('kafkaBrokers'), TOPIC: uniqueTopic() },
         timeoutMs: 170_000,

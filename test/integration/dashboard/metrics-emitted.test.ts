@@ -33,7 +33,11 @@ describe('every metric a CloudWatch widget or alarm reads in our namespace', () 
     });
     cleanups.push(() => producer.stop());
     const producerOutput = producer.output;
-    const deal = Buffer.from(JSON.stringify({ branch: 'Kazan', currency: 'EUR', amount: 10 }));
+    // A deal with its base amount, and a rate for it: the bank's total result is then known and emitted.
+    await database.pool.query("INSERT INTO fx_rate VALUES ('EUR', 101.25, now() - interval '1 minute')");
+    const deal = Buffer.from(
+      JSON.stringify({ branch: 'Kazan', currency: 'EUR', amount: 10, baseAmount: 1_000 }),
+    );
     const event = handlerEvent([
       { topic: HANDLER_TOPIC, partition: 0, offset: 0, timestamp: Date.now(), key: null, value: deal },
       {
