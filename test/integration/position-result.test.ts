@@ -167,4 +167,37 @@ describe('the financial result folded in apply_batch, under the runtime', () => 
       realized_in_base: '100.00',
     });
   });
+
+  it('dates each deal in the treasury time zone: a batch across Moscow midnight, and a late deal, land on their own days', async () => {
+    // Prepare: T is 16:00 UTC, so Moscow (UTC+3) midnight is T + 5 h.
+    await resetHandlerTables(fixture.database.pool);
+    const midnight = T + 5 * 3_600_000;
+    const at = (deal: Deal, offset: number, eventTime: number): KafkaRecordSource => ({
+      topic: HANDLER_TOPIC,
+      partition: 0,
+      offset,
+      timestamp: T + offset,
+      value: Buffer.from(JSON.stringify({ ...deal, eventTime })),
+    });
+
+    // Act: one batch on both sides of midnight, then a deal of the first day arriving later.
+    await fixture.aggregator.handler(
+      handlerEvent([at(usd(100, 9_000), 0, midnight - 1), at(usd(-50, 4_600), 1, midnight)]),
+    );
+    await fixture.aggregator.handler(handlerEvent([at(usd(-10, 930), 2, midnight - 3_600_000)]));
+    const days = await fixture.database.pool.query<{ day: string; deals: number; realized: string }>(
+      `SELECT trade_date::text AS day, deal_count AS deals, realized_in_base::text AS realized
+       FROM position_realized_daily WHERE branch_name = 'Kazan' AND currency_code = 'USD' ORDER BY trade_date`,
+    );
+
+    // Assess: 100 at 90.00; 50 sold for 4,600.00 (100.00) on the new day; 10 for 930.00 (30.00) on the old one.
+    expect(days.rows).toEqual([
+      { day: '2025-11-24', deals: 2, realized: '30.00' },
+      { day: '2025-11-25', deals: 1, realized: '100.00' },
+    ]);
+    expect(await resultOf('Kazan', 'USD')).toMatchObject({
+      cost_in_base: '3600.00',
+      realized_in_base: '130.00',
+    });
+  });
 });
