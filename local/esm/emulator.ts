@@ -100,11 +100,12 @@ export class EsmEmulator {
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         const lane = this.lane(batch.partition);
         const now = Date.now();
-        for (const message of batch.messages) {
-          lane.push(message, now);
-          // Resolving moves the fetch position only; nothing is committed until the handler returned.
-          resolveOffset(message.offset);
-        }
+        for (const message of batch.messages) lane.push(message, now);
+        // Resolving moves the fetch position only; nothing is committed until the handler returned. Once
+        // per fetched batch, at its last message: kafkajs parses each offset it is given into a Long, which
+        // per message was 8 % of the emulator's CPU (a profile of 600,000 records).
+        const last = batch.messages.at(-1);
+        if (last !== undefined) resolveOffset(last.offset);
         this.wake(batch.partition);
         // Backpressure: a lane holding two invocations' worth stops fetching until it drains.
         if (
