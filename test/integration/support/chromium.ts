@@ -26,6 +26,9 @@ const KNOWN_PATHS = [
 const NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome'];
 const NPM_CHROMIUM = '@sparticuz/chromium';
 const MANIFEST_DIR = fileURLToPath(new URL('./chromium/', import.meta.url));
+// The page's language, whatever the machine's locale: under LANG=C.UTF-8 a headless Chromium reports
+// navigator.language as "en-US@posix", which Intl refuses, and the page's charts throw on load.
+const LANGUAGE_ARG = '--lang=en-US';
 const INSTALL_HINT =
   'install one (apt-get install chromium; dnf install chromium; macOS: brew install --cask chromium) or set CHROMIUM to its path';
 
@@ -43,14 +46,15 @@ export async function findChromium(
 ): Promise<Chromium> {
   const given = process.env.CHROMIUM?.trim();
   if (given) {
-    if (await pathExists(given)) return { executablePath: given, args: ['--no-sandbox'] };
+    if (await pathExists(given)) return { executablePath: given, args: ['--no-sandbox', LANGUAGE_ARG] };
     throw new MissingPrerequisite(`CHROMIUM=${given} does not exist`, INSTALL_HINT);
   }
   const onPath = where.path
     .split(delimiter)
     .flatMap((dir) => (dir ? NAMES.map((name) => join(dir, name)) : []));
   for (const candidate of [...where.knownPaths, ...onPath]) {
-    if (await pathExists(candidate)) return { executablePath: candidate, args: ['--no-sandbox'] };
+    if (await pathExists(candidate))
+      return { executablePath: candidate, args: ['--no-sandbox', LANGUAGE_ARG] };
   }
   if (process.platform === 'linux' && process.arch === 'x64') return npmChromium();
   throw new MissingPrerequisite(
@@ -92,5 +96,5 @@ async function npmChromium(): Promise<Chromium> {
   const chromium = (
     (await import(entry)) as { default: { executablePath(): Promise<string>; args: string[] } }
   ).default;
-  return { executablePath: await chromium.executablePath(), args: chromium.args };
+  return { executablePath: await chromium.executablePath(), args: [...chromium.args, LANGUAGE_ARG] };
 }
