@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { KAFKA_VERSION } from '../local/infra/kafka/distribution.js';
 import { runCostSection } from './cost/section.js';
 import type { SystemMeasurement } from './e2e/harness.js';
-import { endToEndSection, measureEndToEnd } from './e2e/section.js';
+import { endToEndSection, measureEndToEnd, measureResultOff } from './e2e/section.js';
 import { runHandlerSection } from './handler-throughput/section.js';
 import { runProfileSection } from './profile/section.js';
 import { type ChartPanel, panelsOfFigures, renderChart } from './report/chart.js';
@@ -46,7 +46,8 @@ function sections(): readonly SectionSpec[] {
       heading: '3. End to end, locally',
       run: async (options) => {
         endToEnd = await measureEndToEnd(options);
-        return endToEndSection(endToEnd, options.quick);
+        const resultOff = await measureResultOff(options, endToEnd);
+        return endToEndSection({ ours: endToEnd, resultOff }, options.quick);
       },
     },
     {

@@ -10,7 +10,12 @@ import { forkWorker, nextMessage, stopChild } from './child-processes.js';
 import { BENCH_TOPIC } from './plan.js';
 import type { BenchServices } from './services.js';
 import type { StreamingSystem } from './streaming-system.js';
-import { type ConsumerCommand, type ConsumerMessage, consumerWorkerEnv } from './worker-messages.js';
+import {
+  type ConsumerCommand,
+  type ConsumerMessage,
+  consumerWorkerEnv,
+  type FinancialResult,
+} from './worker-messages.js';
 
 const WORKER = new URL('./consumer-worker.ts', import.meta.url);
 /** AWS's part: the event source mapping (fetch, decompress, make the MSK event). */
@@ -22,8 +27,13 @@ export const FUNCTION_PROCESSES = "aggregator functions' processes";
 /** How long the worker may take to stop the emulator and the functions and report its counts. */
 const STOP_REPORT_MS = 30_000;
 
+/** The system's name in the report: ours, or ours with the financial result off. */
+export function aggregatorSystemName(result: FinancialResult): string {
+  return result === 'on' ? 'treasury-stream' : 'treasury-stream, result off';
+}
+
 export class AggregatorConsumer implements StreamingSystem {
-  readonly name = 'treasury-stream';
+  readonly name: string;
   readonly cpuRole = 'consumer (ESM emulator, Lambda runtime emulators, aggregator functions)';
   readonly cpuParts = [ESM_EMULATOR, RUNTIME_EMULATORS, FUNCTION_PROCESSES];
   readonly batchSchema = 'public';
@@ -35,7 +45,11 @@ export class AggregatorConsumer implements StreamingSystem {
   constructor(
     private readonly services: BenchServices,
     private readonly log: (line: string) => void,
-  ) {}
+    /** Off: the baseline of the result's cost (bench/e2e/result-off-handler.ts). @default 'on' */
+    private readonly result: FinancialResult = 'on',
+  ) {
+    this.name = aggregatorSystemName(result);
+  }
 
   async start(): Promise<number> {
     const child = forkWorker(
@@ -44,6 +58,7 @@ export class AggregatorConsumer implements StreamingSystem {
         brokers: this.services.brokers,
         topic: BENCH_TOPIC,
         databaseUrl: this.services.databaseUrl,
+        result: this.result,
       }),
     );
     this.child = child;

@@ -2,24 +2,29 @@
  * Entry point of the consumer process (forked by bench/e2e/aggregator-system.ts): the ESM emulator
  * invoking the aggregator as Lambda runs it, its bundle under the Runtime Interface Emulator and the
  * runtime client, one execution environment per partition (the mapping's concurrency), configured as
- * the stack configures it (JSON logs and EMF metrics on, read from its stdout and dropped here). The
- * handler reads its configuration at module load, so it gets a fresh process with this run's database.
+ * the stack configures it (JSON logs and EMF metrics on, read from its stdout and dropped here), or, for
+ * the baseline of the financial result's cost, the same with the result off (result-off-handler.ts).
+ * The handler reads its configuration at module load, so it gets a fresh process with this run's database.
  */
 import type { MSKEvent } from 'aws-lambda';
 import { Kafka, logLevel } from 'kafkajs';
-import { aggregatorFunction } from '../../contracts/functions.js';
 import { EsmEmulator } from '../../local/esm/emulator.js';
 import { quietKafkaLogCreator } from '../../local/infra/kafka/admin.js';
 import { LocalFunction } from '../../local/lambda-runtime/local-function.js';
 import { runWorker } from './child-processes.js';
 import { BATCH_SIZE, BENCH_CONSUMER_GROUP, BENCH_PARTITIONS, MAX_EVENT_BYTES, WINDOW_MS } from './plan.js';
-import { type ConsumerCommand, type ConsumerMessage, readConsumerWorkerEnv } from './worker-messages.js';
+import {
+  type ConsumerCommand,
+  type ConsumerMessage,
+  consumerFunction,
+  readConsumerWorkerEnv,
+} from './worker-messages.js';
 
 async function main(): Promise<void> {
   const env = readConsumerWorkerEnv(process.env);
   const send = (message: ConsumerMessage) => process.send?.(message);
   const aggregator = await LocalFunction.create({
-    definition: aggregatorFunction(),
+    definition: consumerFunction(env.result),
     localEnvironment: { DATABASE_URL: env.databaseUrl },
     maxConcurrency: BENCH_PARTITIONS,
   });

@@ -67,6 +67,19 @@ export interface HarnessContext {
   readonly log: (line: string) => void;
   /** Names a process for the CPU figures, given the system's own processes. */
   readonly cpuLabel: (pid: number, comm: string) => string;
+  /** What to run besides the plan's defaults. */
+  readonly search?: SearchOptions;
+}
+
+/** A search started elsewhere than the plan says, and the latency left out (a baseline's run). */
+export interface SearchOptions {
+  /**
+   * The first step's rate, rounded to thousands: a baseline starts where the system it is compared
+   * with settled, so that it needs fewer steps. @default the plan's fraction of the catch-up or producers' rate
+   */
+  readonly firstRate?: number;
+  /** Latency at 10, 50 and 80 % of the sustained rate after the search. @default true */
+  readonly latency?: boolean;
 }
 
 /** Work outside the benchmark above this (% of one core) during a failed step has the step run again. */
@@ -128,8 +141,8 @@ async function runPhase(
 /**
  * The same steps for every system: the producers preload the topic alone; the system starts and
  * catches up on it; steps at a constant rate, starting from a fraction of the lower of the catch-up and
- * producer rates and searched up and down (nextStepRate) for the highest that holds; then 10, 50 and
- * 80 % of that rate for the latency.
+ * producer rates (or at `search.firstRate`) and searched up and down (nextStepRate) for the highest
+ * that holds; then 10, 50 and 80 % of that rate for the latency, unless `search.latency` is false.
  */
 export async function measureSystem(
   system: StreamingSystem,
@@ -163,7 +176,7 @@ export async function measureSystem(
     let sustainedRate: number | undefined;
     const ceiling = preload.rate;
     const seed = plan.seedFromCatchUp ? Math.min(drain.rate, ceiling) : ceiling;
-    let rate: number | undefined = roundRate(seed * plan.firstStepFraction);
+    let rate: number | undefined = roundRate(context.search?.firstRate ?? seed * plan.firstStepFraction);
     while (rate !== undefined && steps.length < plan.maxSteps) {
       let step = await runPhase(system, context, cpu, rate, plan.stepMs);
       steps.push(step);
@@ -192,7 +205,7 @@ export async function measureSystem(
 
     const base = sustainedRate ?? steps[steps.length - 1]?.offeredRate ?? 1_000;
     const latency: { fraction: number; phase: PhaseResult }[] = [];
-    for (const fraction of LOAD_FRACTIONS) {
+    for (const fraction of context.search?.latency === false ? [] : LOAD_FRACTIONS) {
       const phase = await runPhase(system, context, cpu, Math.round(base * fraction), plan.latencyPhaseMs);
       latency.push({ fraction, phase });
       log(

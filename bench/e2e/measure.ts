@@ -5,7 +5,7 @@
 import pg from 'pg';
 import type { SectionOptions } from '../report/section.js';
 import { LOAD_GENERATOR } from './cpu-meter.js';
-import { measureSystem, type SystemMeasurement } from './harness.js';
+import { measureSystem, type SearchOptions, type SystemMeasurement } from './harness.js';
 import { JavaProducerFleet } from './load/java-producer-fleet.js';
 import { BENCH_TOPIC, benchPlan } from './plan.js';
 import { type BenchServices, startBenchServices } from './services.js';
@@ -32,6 +32,7 @@ export interface FreshServicesSetup {
   readonly system: (services: BenchServices) => StreamingSystem;
   /** Prepares the database before the producers start (the Spark peer's tables). */
   readonly prepare?: (db: pg.Client) => Promise<void>;
+  readonly search?: SearchOptions;
 }
 
 /** Runs a system through the steps on a broker and a database started for it alone. */
@@ -49,7 +50,14 @@ export async function measureOnFreshServices(
     await setup.prepare?.(db);
     fleet = await JavaProducerFleet.start(services.brokers, BENCH_TOPIC, log);
     const system = setup.system(services);
-    return await measureSystem(system, { db, fleet, plan, log, cpuLabel: cpuLabeller(fleet, system) });
+    return await measureSystem(system, {
+      db,
+      fleet,
+      plan,
+      log,
+      cpuLabel: cpuLabeller(fleet, system),
+      search: setup.search,
+    });
   } finally {
     await fleet?.stop();
     await db.end().catch(() => undefined);

@@ -3,6 +3,7 @@
  * emulator → the aggregator's bundle under the Lambda runtime → a real PostgreSQL, at the highest rate
  * it sustains, and its produce-to-commit latency at 10, 50 and 80 % of that rate, read from what the
  * handler wrote: applied_batch.committed_at and the 5 ms histogram of the records' Kafka timestamps.
+ * Then the same search with the financial result off, for what the result costs (issue 20).
  *
  * `npm run bench -- --only e2e` runs it alone. The harness (bench/e2e/harness.ts) is shared with the
  * Spark section, which puts the tutorial's Spark job through the same steps.
@@ -41,6 +42,13 @@ import {
   searchRule,
   stepsTable,
 } from './report-parts.js';
+import {
+  resultCostCheck,
+  resultCostNote,
+  resultCostShare,
+  resultCostTable,
+  TARGET_RESULT_COST_SHARE,
+} from './result-cost.js';
 import { cpuMsPerThousand } from './steady-state.js';
 
 /** Runs our pipeline through the steps on a broker and a database of its own. */
@@ -50,8 +58,28 @@ export function measureEndToEnd(options: SectionOptions): Promise<SystemMeasurem
   });
 }
 
+/**
+ * Our pipeline again with the financial result off (the baseline of its cost), on services of its
+ * own: the search only, started where the result on settled, so that it takes few steps.
+ */
+export function measureResultOff(
+  options: SectionOptions,
+  resultOn: SystemMeasurement,
+): Promise<SystemMeasurement> {
+  return measureOnFreshServices(options, {
+    system: (services) => new AggregatorConsumer(services, options.log, 'off'),
+    search: { firstRate: resultOn.sustainedRate, latency: false },
+  });
+}
+
+/** Both measurements of the section: ours, and ours with the financial result off. */
+export interface EndToEndMeasurements {
+  readonly ours: SystemMeasurement;
+  readonly resultOff: SystemMeasurement;
+}
+
 /** The section's targets, as checks: they join the report's summary and the section's own table. */
-export function endToEndChecks(m: SystemMeasurement): TargetCheck[] {
+export function endToEndChecks({ ours: m, resultOff }: EndToEndMeasurements): TargetCheck[] {
   const p99 = latencyAt(m, 0.5)?.p99Ms;
   return [
     {
@@ -76,11 +104,12 @@ export function endToEndChecks(m: SystemMeasurement): TargetCheck[] {
       target: atMost(0),
       targetShown: '0 (exact)',
     },
+    resultCostCheck(m, resultOff),
   ];
 }
 
 export function endToEndMarkdown(
-  m: SystemMeasurement,
+  { ours: m, resultOff }: EndToEndMeasurements,
   checks: readonly TargetCheck[],
   quick: boolean,
 ): string {
@@ -119,21 +148,43 @@ export function endToEndMarkdown(
     `What limits it: ${limitNote(m)}`,
     '',
     ...mismatchLines(m.exactness),
-    `Machine: ${machineDescription()}. ${noiseNote([m])} ${formatNumber(m.totalRecords)} records in ${(m.elapsedMs / 1000).toFixed(0)} s.`,
+    `The financial result's cost: the same measurement with the result off, its target a cost of at most ${formatNumber(TARGET_RESULT_COST_SHARE * 100)} % of the sustained rate.`,
+    '',
+    resultCostTable(m, resultOff),
+    '',
+    resultCostNote(m, resultOff),
+    '',
+    `Search with the result off (${searchRule(resultOff.plan.stepMs)}):`,
+    '',
+    stepsTable(resultOff.steps),
+    '',
+    ...mismatchLines(resultOff.exactness),
+    `Machine: ${machineDescription()}. ${noiseNote([m, resultOff])} ${formatNumber(m.totalRecords)} records in ${(m.elapsedMs / 1000).toFixed(0)} s with the result on.`,
     '',
   ].join('\n');
 }
 
-/** The section as the report shows it, from a measurement. */
-export function endToEndSection(m: SystemMeasurement, quick: boolean): MeasuredSection {
-  const checks = endToEndChecks(m);
-  const figures = endToEndFigures(m, 'e2e');
+/** The section as the report shows it, from its measurements. */
+export function endToEndSection(measured: EndToEndMeasurements, quick: boolean): MeasuredSection {
+  const { ours, resultOff } = measured;
+  const checks = endToEndChecks(measured);
+  const cost = resultCostShare(ours.sustainedRate, resultOff.sustainedRate);
+  const figures = {
+    ...endToEndFigures(ours, 'e2e'),
+    'e2e.resultOff.sustainedRecordsPerSecond': resultOff.sustainedRate ?? 'none',
+    'e2e.resultCostPercent': cost === undefined ? 'none' : Number((cost * 100).toFixed(1)),
+  };
   return {
-    markdown: endToEndMarkdown(m, checks, quick),
+    markdown: endToEndMarkdown(measured, checks, quick),
     figures,
     checks,
     panels: panelsOfFigures('3. End to end', figures),
     // A difference from the ground truth is a wrong sum: it fails the run, unlike a timing off target.
-    failures: m.exactness.map((line) => `differs from the producers' ground truth: ${line}`),
+    failures: [
+      ...ours.exactness.map((line) => `differs from the producers' ground truth: ${line}`),
+      ...resultOff.exactness.map(
+        (line) => `with the result off, differs from the producers' ground truth: ${line}`,
+      ),
+    ],
   };
 }

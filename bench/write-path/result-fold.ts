@@ -13,6 +13,7 @@ import type { BatchAggregate } from '../../lambda/domain/batch-aggregate.js';
 import { TransactionGenerator } from '../../lambda/domain/generator.js';
 import { quantile } from '../../local/verify/stats/quantile.js';
 import { BENCH_EPOCH_MS, producerRecords } from '../producer-records.js';
+import { withoutDeals } from '../result-off-store.js';
 import type { MeteredPool } from './metered-pool.js';
 
 const EVENT_SOURCE = 'arn:aws:kafka:eu-central-1:123456789012:cluster/treasury-stream/bench-result-fold';
@@ -28,14 +29,6 @@ export interface FoldCost {
   readonly withoutFoldP99: number;
   readonly roundTripsPerBatch: number;
   readonly bytesSentPerBatch: number;
-}
-
-/** The batch without its deals: the cells' sums and counts only, so that the fold has nothing to do. */
-function withoutDeals(batch: BatchAggregate): BatchAggregate {
-  return {
-    ...batch,
-    deltas: batch.deltas.map((delta) => ({ ...delta, amounts: [], bases: [], tradeTimes: [] })),
-  };
 }
 
 /** Consecutive batches of `deals` producer records, on a partition of their own. */

@@ -145,7 +145,7 @@ export async function runWritePathSection(options: SectionOptions): Promise<Meas
       `apply_batch and ${redelivery.roundTrips} round trips: the first finds the checkpoint past the batch's first offset and`,
       'returns it without writing; the second applies only the records above it.',
       '',
-      'The financial result (issue 20) is the one part of the write that grows with the deals: apply_batch folds',
+      'The financial result is the one part of the write that grows with the deals: apply_batch folds',
       "each deal by average cost in PL/pgSQL. apply_batch's time per batch (client-side on a local socket,",
       'p50 / p99) with the fold, and for the same kind of batch with its deal arrays left empty, so that',
       'apply_batch folds nothing and writes what it wrote before the fold existed; alternated batch by batch:',

@@ -13,6 +13,7 @@ import { PostgresPositionStore } from '../adapters/postgres-position-store.js';
 import { type BatchSummary, summarizeBatch } from './batch-summary.js';
 import { breachesThatBegan } from './limit-breach.js';
 import {
+  type GapPolicy,
   gapLogFields,
   missingRecords,
   OFFSET_GAP_LOG,
@@ -20,6 +21,7 @@ import {
   OffsetGapError,
   readGapPolicy,
 } from './offset-gap.js';
+import type { PositionStore } from './position-store.js';
 import { processBatch } from './process-batch.js';
 
 // Configuration is read once per container; a missing setting fails the cold start with its name.
@@ -60,14 +62,28 @@ function reportGaps(gaps: readonly OffsetGap[], refused: boolean, batchId?: numb
   }
 }
 
+/** Makes the store a batch is written through, from the container's pool and gap policy. */
+export type PositionStoreFactory = (pool: pg.Pool, gapPolicy: GapPolicy) => PositionStore;
+
+/**
+ * The aggregator's handler over the stores `storeOf` makes. The aggregator is `handler` below, over
+ * PostgresPositionStore; the factory exists so that a benchmark can put the same handler (logs,
+ * metrics, retries) over a store that wraps it (bench/e2e/result-off-handler.ts) without copying it.
+ */
+export function aggregatorHandler(storeOf: PositionStoreFactory): (event: MSKEvent) => Promise<BatchSummary> {
+  return (event) => handleBatch(event, storeOf);
+}
+
 /**
  * The MSK event source mapping's target. Returns when the batch is committed to the database (the
  * mapping then commits the offsets) with a JSON-safe summary; throws when it is not, so that the
  * mapping retries it.
  */
-export async function handler(event: MSKEvent): Promise<BatchSummary> {
+export const handler = aggregatorHandler((pool, policy) => new PostgresPositionStore(pool, policy));
+
+async function handleBatch(event: MSKEvent, storeOf: PositionStoreFactory): Promise<BatchSummary> {
   try {
-    const report = await processBatch(event, new PostgresPositionStore(await connection(), gapPolicy));
+    const report = await processBatch(event, storeOf(await connection(), gapPolicy));
     reportGaps(report.gaps, false, report.batchId);
     metrics.addMetric(AGGREGATOR_METRIC.received, MetricUnit.Count, report.received);
     metrics.addMetric(AGGREGATOR_METRIC.applied, MetricUnit.Count, report.applied);

@@ -101,14 +101,16 @@ describe('nextStepRate', () => {
     expect(nextStepRate([{ rate: 120_000, held: true }], 120_000)).toBeUndefined();
   });
 
-  it('bisects once a held and a failed rate bracket the answer, and stops within 10 %', () => {
+  it('bisects once a held and a failed rate bracket the answer, and stops within 5 %', () => {
     const bracketed = [
       { rate: 100_000, held: false },
       { rate: 85_000, held: false },
       { rate: 72_000, held: true },
     ];
     expect(nextStepRate(bracketed, 120_000)).toBe(79_000);
-    expect(nextStepRate([...bracketed, { rate: 79_000, held: true }], 120_000)).toBeUndefined();
+    const narrower = [...bracketed, { rate: 79_000, held: true }];
+    expect(nextStepRate(narrower, 120_000)).toBe(82_000);
+    expect(nextStepRate([...narrower, { rate: 82_000, held: true }], 120_000)).toBeUndefined();
   });
 
   it('treats a failure below a held rate as noise', () => {
