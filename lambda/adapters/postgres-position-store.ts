@@ -14,8 +14,9 @@ export const APPLY_BATCH_SQL =
   'r_topics => $10::text[], r_partitions => $11::int[], r_offsets => $12::bigint[], r_keys => $13::bytea[], ' +
   'r_values => $14::bytea[], r_reasons => $15::text[], r_times => $16::timestamptz[], ' +
   'p_record_count => $17::int, p_first_record_time => $18::timestamptz, p_last_record_time => $19::timestamptz, ' +
-  'p_record_time_histogram => $20::int[], d_cells => $21::int[], d_amounts => $22::numeric[], ' +
-  'd_bases => $23::numeric[], d_times => $24::bigint[], p_accept_gaps => $25::boolean) AS outcome';
+  'p_record_time_histogram => $20::int[], d_deals => $21::int[], d_cents => $22::bigint[], ' +
+  'd_kopecks => $23::bigint[], d_time_origin => $24::bigint, d_times => $25::bigint[], ' +
+  'p_accept_gaps => $26::boolean) AS outcome';
 
 interface ApplyBatchResult {
   readonly status: 'applied' | 'conflict' | 'gap';
@@ -59,36 +60,70 @@ function toDate(epochMillis: number | undefined): Date | null {
   return epochMillis === undefined ? null : new Date(epochMillis);
 }
 
+// Below this a baseAmount times 100, rounded, is its exact kopecks: the double's error, times 100, stays
+// under a quarter of a kopeck. Above it (at most 10^16, 15 significant digits: see Transaction) its
+// shortest decimal text is exact, and the kopecks are that text with the point moved.
+const KOPECKS_BY_ARITHMETIC_BELOW = 1e13;
+
+/** A baseAmount's kopecks as decimal text, signed like its deal's amount (0 for an amount of 0). */
+function signedKopecks(base: number, cents: number): string {
+  if (cents === 0) return '0';
+  let kopecks: string;
+  if (base < KOPECKS_BY_ARITHMETIC_BELOW) {
+    kopecks = String(Math.round(base * 100));
+  } else {
+    const [whole = '', fraction = ''] = String(base).split('.');
+    kopecks = whole + fraction.padEnd(2, '0');
+  }
+  return cents < 0 ? `-${kopecks}` : kopecks;
+}
+
 /**
- * The batch's deals as apply_batch folds them: per deal its cell (1-based, into the deltas), amount,
- * baseAmount (null: none) and trade time, grouped by cell in the deltas' order (the fold keeps each
- * cell's consecutive deals in scalars). Numbers, not decimal strings: String() of a cent amount / 100 and
- * of a baseAmount (see Transaction) is its exact decimal, and a Date per deal would cost more than the
- * rest of the parameters together.
+ * The batch's deals as apply_batch folds them (db/migrations/1764000000010): per cell (in the deltas'
+ * order) its number of deals, and per deal, grouped by cell in that order, its amount in cents, its
+ * baseAmount in kopecks signed like the amount (null: none) and its trade time in ms after the first
+ * deal's (the origin, epoch ms). Integers, so that the fold adds integers; small ones where they can be,
+ * since a 13-digit time costs the function four times a small number's text.
  */
-function dealArrays(deltas: BatchAggregate['deltas']): [number[], number[], (number | null)[], number[]] {
-  const cells: number[] = [];
-  const amounts: number[] = [];
-  const bases: (number | null)[] = [];
+function dealArrays(
+  deltas: BatchAggregate['deltas'],
+): [number[], number[], (string | null)[], number, number[]] {
+  const deals: number[] = [];
+  const cents: number[] = [];
+  const kopecks: (string | null)[] = [];
   const times: number[] = [];
-  deltas.forEach((delta, index) => {
+  const origin = deltas.find((delta) => delta.tradeTimes.length > 0)?.tradeTimes[0] ?? 0;
+  for (const delta of deltas) {
+    deals.push(delta.amounts.length);
     for (let k = 0; k < delta.amounts.length; k++) {
-      cells.push(index + 1);
-      amounts.push((delta.amounts[k] as number) / 100);
-      bases.push(delta.bases[k] ?? null);
-      times.push(delta.tradeTimes[k] as number);
+      const amount = delta.amounts[k] as number;
+      const base = delta.bases[k] ?? null;
+      cents.push(amount);
+      kopecks.push(base === null ? null : signedKopecks(base, amount));
+      times.push((delta.tradeTimes[k] as number) - origin);
     }
-  });
-  return [cells, amounts, bases, times];
+  }
+  return [deals, cents, kopecks, origin, times];
 }
 
 /**
  * An array literal of numbers, as pg would write it but joined at once: pg quotes and escapes each
  * element with two regular expressions, which at 10,000 deals cost the function 6 ms per batch
- * (bench/write-path). Elements are String() of each number, as pg writes them; null is NULL.
+ * (bench/write-path). Elements are String() of each number, as pg writes them, or an integer's text; null is NULL.
  */
-function numberArrayLiteral(values: readonly (number | null)[]): string {
+function numberArrayLiteral(values: readonly (number | string | null)[]): string {
   return `{${values.map((value) => (value === null ? 'NULL' : String(value))).join(',')}}`;
+}
+
+function dealParameters(deltas: BatchAggregate['deltas']): unknown[] {
+  const [deals, cents, kopecks, origin, times] = dealArrays(deltas);
+  return [
+    numberArrayLiteral(deals),
+    numberArrayLiteral(cents),
+    numberArrayLiteral(kopecks),
+    origin,
+    numberArrayLiteral(times),
+  ];
 }
 
 /** Parameters of apply_batch, in its order. Exported for the write-path benchmark and tests. */
@@ -115,7 +150,7 @@ export function applyBatchParameters(batch: BatchAggregate, gapPolicy: GapPolicy
     toDate(batch.firstRecordTime),
     toDate(batch.lastRecordTime),
     batch.recordTimeHistogram,
-    ...dealArrays(deltas).map(numberArrayLiteral),
+    ...dealParameters(deltas),
     gapPolicy === 'accept',
   ];
 }

@@ -151,6 +151,40 @@ describe('the financial result folded in apply_batch, under the runtime', () => 
     });
   });
 
+  it('is exact at the bounds: products beyond a bigint of kopecks, and a position whose cost is beyond one', async () => {
+    // Prepare: 10^12 units at 10,000 is 10^16 a deal, 10^18 kopecks; ten of them no bigint holds.
+    await resetHandlerTables(fixture.database.pool);
+    const spb = (amount: number, baseAmount: number): Deal => ({
+      branch: 'SPB',
+      currency: 'USD',
+      amount,
+      baseAmount,
+    });
+    const big = Array.from({ length: 10 }, () => usd(1e12, 1e16));
+
+    // Act: SPB reduces and flips with C·x beyond a bigint; Kazan's cost passes 9.2·10^18 kopecks.
+    const first = await fixture.aggregator.handler(
+      handlerEvent(records([spb(1e12, 1e16), spb(-1e11, 9e14), spb(-1e12, 9.5e15)])),
+    );
+    const second = await fixture.aggregator.handler(handlerEvent(records([...big, usd(-1e12, 9e15)], 3)));
+
+    // Assess: round(10^16 · 10^11 / 10^12) = 10^15 of cost out for 9·10^14; the flip's share of its
+    // 9.5·10^15 is 9/10, 8.55·10^15, against the remaining 9·10^15 of cost.
+    expect(first.realizedInBase).toBe('-550000000000000.00');
+    expect(await resultOf('SPB', 'USD')).toMatchObject({
+      net_amount: '-100000000000.00',
+      cost_in_base: '-950000000000000.00',
+      realized_in_base: '-550000000000000.00',
+    });
+    expect(second.realizedInBase).toBe('-1000000000000000.00');
+    expect(await resultOf('Kazan', 'USD')).toMatchObject({
+      net_amount: '9000000000000.00',
+      cost_in_base: '90000000000000000.00',
+      realized_in_base: '-1000000000000000.00',
+      base_flow: '91000000000000000.00',
+    });
+  });
+
   it('writes nothing twice when a batch is delivered again', async () => {
     // Prepare
     await resetHandlerTables(fixture.database.pool);

@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { APPLY_BATCH_SQL, applyBatchParameters } from '../../lambda/adapters/postgres-position-store.js';
 import type { BatchSummary } from '../../lambda/aggregator/batch-summary.js';
+import { aggregateBatch } from '../../lambda/domain/aggregate.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
 import { freePort } from '../../local/infra/net/free-port.js';
 import { runScript } from '../../local/support/child-process.js';
@@ -115,6 +117,8 @@ describe('database roles: each has only what it needs', () => {
     // records an accepted loss and closes a filled gap through these, never a table.
     expect(functions.rows).toEqual([
       { fn: 'accept_offset_gap' },
+      // The current call and the previous release's (migration 1764000000010), for a rolled-back function.
+      { fn: 'apply_batch' },
       { fn: 'apply_batch' },
       { fn: 'close_filled_offset_gap' },
       { fn: 'offset_gaps' },
@@ -213,9 +217,8 @@ describe('database roles: each has only what it needs', () => {
       truncate: await outcome(url, 'TRUNCATE applied_batch CASCADE'),
       applyBatch: await outcome(
         url,
-        'SELECT apply_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, ' +
-          '$20, $21, $22, $23, $24)',
-        ['s', [], [], [], [], [], [], [], [], [], [], [], [], [], [], [], 0, null, null, [], [], [], [], []],
+        APPLY_BATCH_SQL,
+        applyBatchParameters(aggregateBatch('arn:aws:kafka:eu-central-1:123456789012:cluster/c/u', [])),
       ),
       laterFunction: await outcome(url, 'SELECT later_fn()'),
       createTable: await outcome(url, 'CREATE TABLE mine (x int)'),

@@ -36,4 +36,30 @@ describe("the aggregator's call of apply_batch", () => {
 
     expect(applyBatchParameters(batch)).toHaveLength(declaredParameters().length);
   });
+
+  it("sends each cell's deal count, and its deals' money as exact integers: cents, kopecks signed like the amount", () => {
+    const deal = (offset: number, fields: Record<string, unknown>) => ({
+      topic: 't',
+      partition: 0,
+      offset,
+      timestamp: 1_764_000_000_000 + offset,
+      value: Buffer.from(JSON.stringify({ branch: 'Kazan', currency: 'USD', ...fields })),
+    });
+    const batch = aggregateBatch('arn:aws:kafka:eu-central-1:123456789012:cluster/c/u', [
+      deal(0, { amount: 12.34, baseAmount: 0.29 }),
+      deal(1, { amount: -5, baseAmount: 12345678901234.5 }),
+      deal(2, { amount: 1e12, baseAmount: 1e16 }),
+      deal(3, { amount: 0, baseAmount: 7 }),
+      deal(4, { amount: 3 }),
+      deal(5, { currency: 'EUR', amount: -0.01, baseAmount: 9999999999999.99 }),
+    ]);
+
+    const [deals, cents, kopecks, origin, times] = applyBatchParameters(batch).slice(20, 25);
+
+    expect(deals).toBe('{1,5}');
+    expect(cents).toBe('{-1,1234,-500,100000000000000,0,300}');
+    expect(kopecks).toBe('{-999999999999999,29,-1234567890123450,1000000000000000000,0,NULL}');
+    expect(origin).toBe(1_764_000_000_005);
+    expect(times).toBe('{0,-5,-4,-3,-2,-1}');
+  });
 });
