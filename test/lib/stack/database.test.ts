@@ -103,6 +103,13 @@ describe('the default stack: database', () => {
       });
     });
 
+    it("changes the aggregator's code only after the schema is migrated, so new code never meets an older schema", () => {
+      const [schemaId] = only(template.findResources('Custom::DatabaseSchema'));
+      const aggregator = functionByEntry(template, /^Aggregates MSK batches/);
+
+      expect(aggregator.DependsOn).toContain(schemaId);
+    });
+
     it('runs the migrations again when one changes, through the schema custom resource', () => {
       template.hasResourceProperties('Custom::DatabaseSchema', {
         MigrationsDigest: Match.stringLikeRegexp('^[0-9a-f]{64}$'),

@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 
 export type Resources = Record<
   string,
-  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }
+  { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string; DependsOn?: string[] }
 >;
 
 /** The logical id a `{ "Fn::GetAtt": [id, attr] }` or `{ "Ref": id }` points at. */
