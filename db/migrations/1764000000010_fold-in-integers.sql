@@ -166,20 +166,16 @@ BEGIN
           -- Reduces: x = |q|, the deal's share is all of b, its cost round(C·x/|Q|) half away from zero:
           -- (2·|C|·x + |Q|) div (2·|Q|), in kopecks, signed like C.
           cx := CASE WHEN abs(sc) < v_lim / abs(dq) THEN (2 * abs(sc) * abs(dq) + abs(sq)) / (2 * abs(sq))
-                     ELSE div(2 * abs(sc)::numeric * abs(dq) + abs(sq), 2 * abs(sq))::bigint END;
-          IF sc < 0 THEN
-            cx := -cx;
-          END IF;
+                     ELSE div(2 * abs(sc)::numeric * abs(dq) + abs(sq), 2 * abs(sq))::bigint END
+                * CASE WHEN sc < 0 THEN -1 ELSE 1 END;
           sr := sr - db - cx; sc := sc - cx; sq := sq + dq; run_base := run_base + db;
         ELSE
           -- Closes or flips: x = |Q|, the cost is all of C, the deal's share round(b·x/|q|); the rest of
           -- the deal opens the other side at its own rate.
           bx := CASE WHEN abs(dq) = abs(sq) THEN abs(db)
                      WHEN abs(db) < v_lim / abs(sq) THEN (2 * abs(db) * abs(sq) + abs(dq)) / (2 * abs(dq))
-                     ELSE div(2 * abs(db)::numeric * abs(sq) + abs(dq), 2 * abs(dq))::bigint END;
-          IF db < 0 THEN
-            bx := -bx;
-          END IF;
+                     ELSE div(2 * abs(db)::numeric * abs(sq) + abs(dq), 2 * abs(dq))::bigint END
+                * CASE WHEN db < 0 THEN -1 ELSE 1 END;
           sr := sr - bx - sc; sc := db - bx; sq := sq + dq; run_base := run_base + db;
         END IF;
       END LOOP;

@@ -3,6 +3,7 @@ import type { LimitBreachChange } from '../aggregator/limit-breach.js';
 import type { GapPolicy, OffsetGap } from '../aggregator/offset-gap.js';
 import type { ApplyOutcome, PositionResult, PositionStore } from '../aggregator/position-store.js';
 import { type BatchAggregate, partitionKey } from '../domain/batch-aggregate.js';
+import { int4Array, int8Array } from './binary-array.js';
 
 // One statement per batch: apply_batch (db/migrations) does the whole write in one transaction, so a
 // batch costs one round trip to the database. Named arguments, so that a parameter out of place
@@ -62,35 +63,29 @@ function toDate(epochMillis: number | undefined): Date | null {
 
 // Below this a baseAmount times 100, rounded, is its exact kopecks: the double's error, times 100, stays
 // under a quarter of a kopeck. Above it (at most 10^16, 15 significant digits: see Transaction) its
-// shortest decimal text is exact, and the kopecks are that text with the point moved.
+// shortest decimal text is exact, and the kopecks are that text with the point moved: a bigint, since
+// beyond 2^53 kopecks a double would not hold them.
 const KOPECKS_BY_ARITHMETIC_BELOW = 1e13;
 
-/** A baseAmount's kopecks as decimal text, signed like its deal's amount (0 for an amount of 0). */
-function signedKopecks(base: number, cents: number): string {
-  if (cents === 0) return '0';
-  let kopecks: string;
-  if (base < KOPECKS_BY_ARITHMETIC_BELOW) {
-    kopecks = String(Math.round(base * 100));
-  } else {
-    const [whole = '', fraction = ''] = String(base).split('.');
-    kopecks = whole + fraction.padEnd(2, '0');
-  }
-  return cents < 0 ? `-${kopecks}` : kopecks;
+/** A baseAmount's kopecks, signed like its deal's amount (0 for an amount of 0). */
+function signedKopecks(base: number, cents: number): number | bigint {
+  if (cents === 0) return 0;
+  if (base < KOPECKS_BY_ARITHMETIC_BELOW) return cents < 0 ? -Math.round(base * 100) : Math.round(base * 100);
+  const [whole = '', fraction = ''] = String(base).split('.');
+  const kopecks = BigInt(whole + fraction.padEnd(2, '0'));
+  return cents < 0 ? -kopecks : kopecks;
 }
 
 /**
  * The batch's deals as apply_batch folds them (db/migrations/1764000000010): per cell (in the deltas'
  * order) its number of deals, and per deal, grouped by cell in that order, its amount in cents, its
  * baseAmount in kopecks signed like the amount (null: none) and its trade time in ms after the first
- * deal's (the origin, epoch ms). Integers, so that the fold adds integers; small ones where they can be,
- * since a 13-digit time costs the function four times a small number's text.
+ * deal's (the origin, epoch ms). Integers, so that the fold adds integers, sent as binary arrays.
  */
-function dealArrays(
-  deltas: BatchAggregate['deltas'],
-): [number[], number[], (string | null)[], number, number[]] {
+function dealParameters(deltas: BatchAggregate['deltas']): unknown[] {
   const deals: number[] = [];
   const cents: number[] = [];
-  const kopecks: (string | null)[] = [];
+  const kopecks: (number | bigint | null)[] = [];
   const times: number[] = [];
   const origin = deltas.find((delta) => delta.tradeTimes.length > 0)?.tradeTimes[0] ?? 0;
   for (const delta of deltas) {
@@ -103,27 +98,7 @@ function dealArrays(
       times.push((delta.tradeTimes[k] as number) - origin);
     }
   }
-  return [deals, cents, kopecks, origin, times];
-}
-
-/**
- * An array literal of numbers, as pg would write it but joined at once: pg quotes and escapes each
- * element with two regular expressions, which at 10,000 deals cost the function 6 ms per batch
- * (bench/write-path). Elements are String() of each number, as pg writes them, or an integer's text; null is NULL.
- */
-function numberArrayLiteral(values: readonly (number | string | null)[]): string {
-  return `{${values.map((value) => (value === null ? 'NULL' : String(value))).join(',')}}`;
-}
-
-function dealParameters(deltas: BatchAggregate['deltas']): unknown[] {
-  const [deals, cents, kopecks, origin, times] = dealArrays(deltas);
-  return [
-    numberArrayLiteral(deals),
-    numberArrayLiteral(cents),
-    numberArrayLiteral(kopecks),
-    origin,
-    numberArrayLiteral(times),
-  ];
+  return [int4Array(deals), int8Array(cents), int8Array(kopecks), origin, int8Array(times)];
 }
 
 /** Parameters of apply_batch, in its order. Exported for the write-path benchmark and tests. */

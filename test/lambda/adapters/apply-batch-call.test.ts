@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { APPLY_BATCH_SQL, applyBatchParameters } from '../../../lambda/adapters/postgres-position-store.js';
 import { aggregateBatch } from '../../../lambda/domain/aggregate.js';
+import { decodeBinaryArray } from './decode-binary-array.js';
 
 const MIGRATIONS = join(import.meta.dirname, '..', '..', '..', 'db', 'migrations');
 
@@ -55,11 +56,19 @@ describe("the aggregator's call of apply_batch", () => {
     ]);
 
     const [deals, cents, kopecks, origin, times] = applyBatchParameters(batch).slice(20, 25);
+    const values = (parameter: unknown) => decodeBinaryArray(parameter as Buffer).values;
 
-    expect(deals).toBe('{1,5}');
-    expect(cents).toBe('{-1,1234,-500,100000000000000,0,300}');
-    expect(kopecks).toBe('{-999999999999999,29,-1234567890123450,1000000000000000000,0,NULL}');
+    expect(values(deals)).toEqual([1n, 5n]);
+    expect(values(cents)).toEqual([-1n, 1234n, -500n, 100000000000000n, 0n, 300n]);
+    expect(values(kopecks)).toEqual([
+      -999999999999999n,
+      29n,
+      -1234567890123450n,
+      1000000000000000000n,
+      0n,
+      null,
+    ]);
     expect(origin).toBe(1_764_000_000_005);
-    expect(times).toBe('{0,-5,-4,-3,-2,-1}');
+    expect(values(times)).toEqual([0n, -5n, -4n, -3n, -2n, -1n]);
   });
 });
