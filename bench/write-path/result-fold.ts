@@ -1,6 +1,6 @@
 /**
  * The financial result's cost on the write path (issue 20): apply_batch folds every deal of a batch in
- * PL/pgSQL (db/migrations/1764000000006), so unlike the rest of the write it grows with the deals per
+ * PL/pgSQL (db/migrations/1764000000010), so unlike the rest of the write it grows with the deals per
  * batch. Measured at 100, 1,000 and 10,000 deals per batch, each batch applied with the fold and, as
  * the baseline, the same batch with its deal arrays left empty: apply_batch then folds nothing and
  * writes what it wrote before issue 20 (positions, flows, checkpoints, limits). Same cells, same

@@ -9,7 +9,7 @@ import { CentsSum } from './money.js';
 /**
  * Sum and count of the valid deals of one branch in one currency within a batch, and the deals
  * themselves in the order they were read (each partition's offset order), for the financial result's
- * fold, which depends on the order (db/migrations/1764000000006).
+ * fold, which depends on the order (db/migrations/1764000000006; 1764000000010 folds it in integers).
  */
 export interface PositionDelta {
   readonly branch: string;
