@@ -77,7 +77,7 @@ function signedKopecks(base: number, cents: number): number | bigint {
 }
 
 /**
- * The batch's deals as apply_batch folds them (db/migrations/1764000000010): per cell (in the deltas'
+ * The batch's deals as apply_batch folds them (db/migrations/1764000000011, folded by 1764000000010): per cell (in the deltas'
  * order) its number of deals, and per deal, grouped by cell in that order, its amount in cents, its
  * baseAmount in kopecks signed like the amount (null: none) and its trade time in ms after the first
  * deal's (the origin, epoch ms). Integers, so that the fold adds integers, sent as binary arrays.

@@ -8,9 +8,9 @@ import type { BatchAggregate } from '../../lambda/domain/batch-aggregate.js';
 import type { KafkaRecord } from '../../lambda/domain/kafka-record.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
-// A function rolled back to the release before migration 1764000000010 still calls apply_batch with the
-// deals as d_cells, d_amounts and d_bases (decimals). That overload converts and calls the new one. Both
-// calls must leave the figures the previous schema (1764000000010 migrated down: the numeric fold of
+// A function rolled back to the release before migrations 1764000000010 and 0011 still calls apply_batch
+// with the deals as d_cells, d_amounts and d_bases (decimals). That overload converts and calls the new
+// one. Both calls must leave the figures the previous schema (both migrated down: the numeric fold of
 // 1764000000009) leaves, to the kopeck.
 const PREVIOUS_CALL = [
   ['d_deals => $21::int[]', 'd_cells => $21::int[]'],
@@ -105,11 +105,14 @@ beforeAll(async () => {
       dbClient: client,
       dir: fileURLToPath(new URL('../../db/migrations', import.meta.url)),
       direction: 'down',
-      count: 1,
+      count: 2,
       migrationsTable: MIGRATIONS_TABLE,
       log: () => undefined,
     });
-    expect(down.map((m) => m.name)).toEqual(['1764000000010_fold-in-integers']);
+    expect(down.map((m) => m.name)).toEqual([
+      '1764000000011_apply-batch-integer-deals',
+      '1764000000010_fold-in-integers',
+    ]);
   } finally {
     client.release();
   }

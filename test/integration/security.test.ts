@@ -117,7 +117,7 @@ describe('database roles: each has only what it needs', () => {
     // records an accepted loss and closes a filled gap through these, never a table.
     expect(functions.rows).toEqual([
       { fn: 'accept_offset_gap' },
-      // The current call and the previous release's (migration 1764000000010), for a rolled-back function.
+      // The current call and the previous release's (migration 1764000000011), for a rolled-back function.
       { fn: 'apply_batch' },
       { fn: 'apply_batch' },
       { fn: 'close_filled_offset_gap' },

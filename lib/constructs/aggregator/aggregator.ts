@@ -88,7 +88,7 @@ export class Aggregator extends Construct {
     const fn = this.handler.function;
     // New code only on the schema it was written for: an update migrates first, then changes the code.
     // A rollback brings the code back and keeps the schema, and each migration keeps the previous
-    // release's call of apply_batch working (db/migrations/1764000000010).
+    // release's call of apply_batch working (db/migrations/1764000000011).
     fn.node.addDependency(database.schema);
     database.connections.allowDefaultPortFrom(this.handler, 'Aggregator writes positions');
     network.allowEndpointsFrom(this.handler);
