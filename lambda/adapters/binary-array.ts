@@ -14,8 +14,18 @@ const INT8_OID = 20;
 const HEADER_BYTES = 20;
 const TWO_TO_32 = 2 ** 32;
 
-function header(view: DataView, length: number, hasNulls: boolean, oid: number): void {
-  // An empty array has no dimension: its header is ndim 0, the flag and the OID.
+/**
+ * A buffer of `elementBytes` bytes of elements after the header, with the header written. An empty
+ * array has no dimension: its header is ndim 0, the flag and the OID, 12 bytes.
+ */
+function arrayBuffer(
+  length: number,
+  elementBytes: number,
+  hasNulls: boolean,
+  oid: number,
+): [Buffer, DataView] {
+  const buffer = Buffer.allocUnsafe((length === 0 ? 12 : HEADER_BYTES) + elementBytes);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   view.setInt32(0, length === 0 ? 0 : 1);
   view.setInt32(4, hasNulls ? 1 : 0);
   view.setInt32(8, oid);
@@ -23,17 +33,12 @@ function header(view: DataView, length: number, hasNulls: boolean, oid: number):
     view.setInt32(12, length);
     view.setInt32(16, 1);
   }
-}
-
-function bufferOf(bytes: number): [Buffer, DataView] {
-  const buffer = Buffer.allocUnsafe(bytes);
-  return [buffer, new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)];
+  return [buffer, view];
 }
 
 /** integer[] of safe integers within int4. */
 export function int4Array(values: readonly number[]): Buffer {
-  const [buffer, view] = bufferOf((values.length === 0 ? 12 : HEADER_BYTES) + 8 * values.length);
-  header(view, values.length, false, INT4_OID);
+  const [buffer, view] = arrayBuffer(values.length, 8 * values.length, false, INT4_OID);
   let at = HEADER_BYTES;
   for (const value of values) {
     view.setInt32(at, 4);
@@ -50,8 +55,7 @@ export function int4Array(values: readonly number[]): Buffer {
 export function int8Array(values: readonly (number | bigint | null)[]): Buffer {
   let nulls = 0;
   for (const value of values) if (value === null) nulls++;
-  const [buffer, view] = bufferOf((values.length === 0 ? 12 : HEADER_BYTES) + 12 * values.length - 8 * nulls);
-  header(view, values.length, nulls > 0, INT8_OID);
+  const [buffer, view] = arrayBuffer(values.length, 12 * values.length - 8 * nulls, nulls > 0, INT8_OID);
   let at = HEADER_BYTES;
   for (const value of values) {
     if (value === null) {
