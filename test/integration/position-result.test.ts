@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaRecordSource } from '../../lambda/domain/kafka-record.js';
+import { foldDeals, type OracleDeal } from '../oracle/average-cost.js';
 import { useAggregatorOnTestDatabase } from './support/aggregator.js';
 import { HANDLER_TOPIC, handlerEvent, resetHandlerTables } from './support/handler-events.js';
 
@@ -37,6 +38,22 @@ async function resultOf(branch: string, currency: string): Promise<ResultRow | u
     [branch, currency],
   );
   return result.rows[0];
+}
+
+/** A deal for the oracle: whole units and baseAmounts as BigInt cents and kopecks (these have no decimals). */
+function oracleDeal(deal: Deal): OracleDeal {
+  return {
+    amountCents: BigInt(deal.amount) * 100n,
+    baseCents: deal.baseAmount === undefined ? undefined : BigInt(deal.baseAmount) * 100n,
+    tradeTime: T,
+  };
+}
+
+/** Kopecks as the decimal text numeric(24, 2) prints. */
+function decimalOf(kopecks: bigint): string {
+  const sign = kopecks < 0n ? '-' : '';
+  const magnitude = kopecks < 0n ? -kopecks : kopecks;
+  return `${sign}${magnitude / 100n}.${String(magnitude % 100n).padStart(2, '0')}`;
 }
 
 const usd = (amount: number, baseAmount?: number): Deal =>
@@ -183,6 +200,19 @@ describe('the financial result folded in apply_batch, under the runtime', () => 
       realized_in_base: '-1000000000000000.00',
       base_flow: '91000000000000000.00',
     });
+    // And both equal the BigInt oracle's fold of the same deals.
+    for (const [branch, deals] of [
+      ['SPB', [spb(1e12, 1e16), spb(-1e11, 9e14), spb(-1e12, 9.5e15)]],
+      ['Kazan', [...big, usd(-1e12, 9e15)]],
+    ] as const) {
+      const state = foldDeals(deals.map(oracleDeal));
+      expect(await resultOf(branch, 'USD')).toMatchObject({
+        net_amount: decimalOf(state.position),
+        cost_in_base: decimalOf(state.cost),
+        realized_in_base: decimalOf(state.realized),
+        base_flow: decimalOf(state.baseFlow),
+      });
+    }
   });
 
   it('writes nothing twice when a batch is delivered again', async () => {
