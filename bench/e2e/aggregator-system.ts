@@ -1,6 +1,6 @@
 /**
- * Our pipeline as a system under test: the ESM emulator in a process of its own (consumer-worker.ts),
- * invoking the aggregator under the Lambda runtime, writing to the run's PostgreSQL.
+ * Our pipeline as a system under test: the consumer worker (consumer-worker.ts) and the Java event
+ * poller it starts, invoking the aggregator under the Lambda runtime, writing to the run's PostgreSQL.
  */
 import type { ChildProcess } from 'node:child_process';
 import type pg from 'pg';
@@ -18,8 +18,8 @@ import {
 } from './worker-messages.js';
 
 const WORKER = new URL('./consumer-worker.ts', import.meta.url);
-/** AWS's part: the event source mapping (fetch, decompress, make the MSK event). */
-export const ESM_EMULATOR = 'ESM emulator';
+/** AWS's part: the event source mapping (fetch, decompress, make the MSK event), here the Java event poller. */
+export const ESM_EMULATOR = 'event poller (Java)';
 /** AWS's part: the runtime API that hands the event to the function. */
 export const RUNTIME_EMULATORS = 'Lambda runtime emulators';
 /** The part Lambda bills: the runtime client and the handler in the function's process. */
@@ -34,7 +34,7 @@ export function aggregatorSystemName(result: FinancialResult): string {
 
 export class AggregatorConsumer implements StreamingSystem {
   readonly name: string;
-  readonly cpuRole = 'consumer (ESM emulator, Lambda runtime emulators, aggregator functions)';
+  readonly cpuRole = 'consumer (event poller, Lambda runtime emulators, aggregator functions)';
   readonly cpuParts = [ESM_EMULATOR, RUNTIME_EMULATORS, FUNCTION_PROCESSES];
   readonly batchSchema = 'public';
   private child: ChildProcess | undefined;
@@ -100,7 +100,7 @@ export class AggregatorConsumer implements StreamingSystem {
     await stopChild(child, 5_000);
   }
 
-  /** The ESM emulator's process and what it started: the runtime emulators and the functions' processes. */
+  /** The worker's process and what it started: the event poller, the runtime emulators and the functions' processes. */
   processIds(): readonly number[] {
     const pid = this.child?.pid;
     if (pid === undefined) return [];
@@ -113,11 +113,12 @@ export class AggregatorConsumer implements StreamingSystem {
   }
 
   /**
-   * The worker's own process is the ESM emulator; below it, each execution environment is a Runtime
-   * Interface Emulator (aws-lambda-rie, under supervise.sh) and the function's node process it starts.
+   * The worker's own process, which starts the rest and then waits, and the Java event poller it
+   * starts are the event poller; below the worker, each execution environment is a Runtime Interface
+   * Emulator (aws-lambda-rie, under supervise.sh) and the function's node process it starts.
    */
   cpuRoleOf(pid: number, comm: string): string {
-    if (pid === this.child?.pid) return ESM_EMULATOR;
+    if (pid === this.child?.pid || comm === 'java') return ESM_EMULATOR;
     if (comm === 'aws-lambda-rie' || comm === 'sh') return RUNTIME_EMULATORS;
     return FUNCTION_PROCESSES;
   }

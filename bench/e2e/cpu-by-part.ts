@@ -1,6 +1,6 @@
 /**
  * Where the CPU went at a system's sustained step, by part: the consumer's own processes apart (for
- * ours: the ESM emulator and the runtime emulators, which are AWS's part, and the functions'
+ * ours: the event poller and the runtime emulators, which are AWS's part, and the functions'
  * processes, which Lambda bills), the database, the broker, the load generator, and what was left
  * idle. Pure.
  */

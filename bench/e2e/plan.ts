@@ -14,7 +14,7 @@ export const WINDOW_MS = LOCAL_MAPPING.aggregatorBatchingWindowSeconds * 1000;
 export const BATCH_SIZE = LOCAL_MAPPING.aggregatorBatchSize;
 /** Lambda's synchronous payload limit, which caps an MSK event. */
 export const MAX_EVENT_BYTES = 6 * 1024 * 1024;
-/** The consumer group of the benchmark's ESM emulator: its own, so it never shares offsets with a local run. */
+/** The consumer group of the benchmark's event poller: its own, so it never shares offsets with a local run. */
 export const BENCH_CONSUMER_GROUP = 'treasury-stream-bench';
 
 /** The section's targets: a sustained rate, and a p99 at half of it within a window and 250 ms. */

@@ -27,6 +27,7 @@ import {
   TARGET_RECORDS_PER_SECOND,
   WINDOW_MS,
 } from './plan.js';
+import { POLLER_DESCRIPTION } from './poller/java-event-poller.js';
 import {
   consumerCost,
   drainSentence,
@@ -118,7 +119,7 @@ export function endToEndMarkdown(
   return [
     `### End to end, locally${quick ? ' (quick run: short steps, indicative only)' : ''}`,
     '',
-    `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch) → ESM emulator (batch size ${formatNumber(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, ${MAX_EVENT_BYTES / 2 ** 20} MB) → the aggregator's bundle under the Lambda Runtime Interface Emulator and aws-lambda-ric, one execution environment per partition, logs and metrics on as in AWS → PostgreSQL. ` +
+    `Producers → Kafka topic \`${BENCH_TOPIC}\` (${BENCH_PARTITIONS} partitions, key = branch) → the event source mapping's stand-in, ${POLLER_DESCRIPTION} (batch size ${formatNumber(BATCH_SIZE)}, window ${WINDOW_MS / 1000} s, ${MAX_EVENT_BYTES / 2 ** 20} MB) → the aggregator's bundle under the Lambda Runtime Interface Emulator and aws-lambda-ric, one execution environment per partition, logs and metrics on as in AWS → PostgreSQL. ` +
       `The load: ${LOAD_DESCRIPTION}; the consumer in a process of its own. ` +
       `${LATENCY_RULE} ${HOLD_RULE}`,
     '',
@@ -139,7 +140,7 @@ export function endToEndMarkdown(
       ? ''
       : `The consumer spent ${cost.toFixed(1)} ms of CPU per 1,000 records at 80 % load, the load generator ${cpuMsPerThousand(eighty.cpu[LOAD_GENERATOR], eighty.offeredRate)?.toFixed(1) ?? '–'} ms (CPU then: ${formatCpu(eighty.cpu)}).`,
     '',
-    "CPU by part at the sustained step (the ESM emulator and the runtime emulators are what AWS runs for us; the functions' processes, runtime client and handler, are what Lambda bills):",
+    "CPU by part at the sustained step (the event poller and the runtime emulators are what AWS runs for us; the functions' processes, runtime client and handler, are what Lambda bills):",
     '',
     cpuByPartTable([m]),
     '',

@@ -92,7 +92,7 @@ function comparisonNote(ours: SystemMeasurement, spark: SystemMeasurement): stri
     );
   }
   note.push(
-    "Our consumer is the ESM emulator (a kafkajs consumer that fetches, decompresses and decodes the records and re-encodes them as an MSK event), the Runtime Interface Emulators and the functions' processes: in AWS the event source mapping and the runtime API are Lambda's, and only the functions' processes are billed (section 6 prices them).",
+    "Our consumer is the event poller (Kafka's Java consumer, as Spark reads the topic: it fetches and decompresses the records and encodes them as an MSK event), the Runtime Interface Emulators and the functions' processes: in AWS the event source mapping and the runtime API are Lambda's, and only the functions' processes are billed (section 6 prices them).",
   );
   return note.join(' ');
 }

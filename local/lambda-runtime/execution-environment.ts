@@ -213,13 +213,18 @@ export class ExecutionEnvironment {
     return this.exitedWith === undefined;
   }
 
+  /** Where a synchronous invocation is POSTed: the emulator's invoke API. */
+  get invokeUrl(): string {
+    return `http://127.0.0.1:${this.port}${INVOKE_PATH}`;
+  }
+
   /** Invokes synchronously (RequestResponse): the function's result, or a FunctionError / FunctionTimeoutError. */
   async invoke(payload: unknown): Promise<unknown> {
     if (this.busy) throw new Error('an execution environment runs one invocation at a time');
     if (!this.alive) throw new Error(`the execution environment has exited (${this.exitedWith})`);
     this.busy = true;
     try {
-      const response = await fetch(`http://127.0.0.1:${this.port}${INVOKE_PATH}`, {
+      const response = await fetch(this.invokeUrl, {
         method: 'POST',
         body: JSON.stringify(payload),
         // The emulator answers when the function does, at the latest at its timeout.

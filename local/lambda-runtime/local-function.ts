@@ -89,6 +89,20 @@ export class LocalFunction {
     }
   }
 
+  /**
+   * Starts every execution environment the concurrency allows and leases them all to an invoker
+   * outside this process (the benchmark's Java event poller), which POSTs to their URLs; this object
+   * invokes none of them from then on. The emulator restarts a runtime that timed out or exited by
+   * itself, at the same URL.
+   */
+  async leaseAll(): Promise<readonly string[]> {
+    const started: ExecutionEnvironment[] = [];
+    while (this.environments.length + this.starting < this.options.maxConcurrency) {
+      started.push(await this.startEnvironment());
+    }
+    return started.map((environment) => environment.invokeUrl);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.waiting.splice(0)) wake();

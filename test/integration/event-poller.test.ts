@@ -1,0 +1,165 @@
+/**
+ * The benchmark's Java event poller (bench/e2e/poller/EventPoller.java) on the real broker: the events
+ * it POSTs are, byte for byte, what encodeMskEvent makes of the same records read back by kafkajs;
+ * batches keep to the batch size and to partition order; a failed invocation is retried with the
+ * same event; offsets are committed only after the function answered.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KafkaMessage } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { JavaEventPoller, type PollerRetry } from '../../bench/e2e/poller/java-event-poller.js';
+import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
+import { fullyCommitted, produce, testKafka, waitFor } from './support/kafka.js';
+
+const TOPIC = 'event-poller';
+const GROUP = 'event-poller-test';
+const BATCH_SIZE = 40;
+const SOURCE = {
+  eventSourceArn: 'arn:aws:kafka:local:000000000000:cluster/poller-test/x',
+  bootstrapServers: '',
+};
+// Keys and values of any bytes (not UTF-8, empty, absent) and headers, so that every branch of the encoder runs.
+const MESSAGES = Array.from({ length: 300 }, (_, i) => ({
+  key: i % 7 === 0 ? null : Buffer.from(`branch-${i % 5}`),
+  value:
+    i % 11 === 0
+      ? null
+      : i % 13 === 0
+        ? Buffer.alloc(0)
+        : Buffer.from([i % 256, 0xff, 0x00, 0x22, 0x5c, i % 3]),
+  headers: i % 4 === 0 ? { trace: Buffer.from([1, 2, 250]), kind: `h${i}` } : undefined,
+  partition: i % 3,
+}));
+
+interface Posted {
+  readonly body: string;
+  readonly at: number;
+}
+
+describe("the benchmark's Java event poller", () => {
+  const brokers = inject('kafkaBrokers');
+  const posted: Posted[] = [];
+  const retries: PollerRetry[] = [];
+  const failures: string[] = [];
+  let server: Server;
+  let poller: JavaEventPoller | undefined;
+  let failFirst = true;
+
+  beforeAll(async () => {
+    await produce(brokers, TOPIC, MESSAGES);
+    server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        posted.push({ body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        // The first invocation fails as a function that threw: the poller must send the same event again.
+        const body = failFirst
+          ? JSON.stringify({ errorType: 'Error', errorMessage: 'first invocation fails' })
+          : JSON.stringify({ applied: true });
+        failFirst = false;
+        response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    poller = await JavaEventPoller.start({
+      brokers: brokers.split(','),
+      topic: TOPIC,
+      groupId: GROUP,
+      eventSourceArn: SOURCE.eventSourceArn,
+      batchSize: BATCH_SIZE,
+      windowMs: 200,
+      maxBytes: 6 * 1024 * 1024,
+      invokeUrls: [`http://127.0.0.1:${port}/2015-03-31/functions/function/invocations`],
+      log: () => undefined,
+      onRetry: (retry) => retries.push(retry),
+      onFailure: (reason) => failures.push(reason),
+    });
+    await waitFor(() => fullyCommitted(brokers, TOPIC, GROUP), 60_000, 'the poller to commit the topic');
+  });
+
+  afterAll(async () => {
+    await poller?.stop();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('posts, byte for byte, the MSK event encodeMskEvent makes of the same records', async () => {
+    const read = await readTopic(brokers, MESSAGES.length);
+    const successful = posted.slice(1);
+    for (const { body } of successful) {
+      const event = JSON.parse(body) as { records: Record<string, { partition: number; offset: number }[]> };
+      const [records] = Object.values(event.records);
+      const expected = encodeMskEvent(
+        (records ?? []).map(({ partition, offset }) => {
+          const message = read.get(`${partition}:${offset}`);
+          if (!message) throw new Error(`partition ${partition} offset ${offset} is not in the topic`);
+          return {
+            topic: TOPIC,
+            partition,
+            offset: message.offset,
+            timestamp: message.timestamp,
+            key: message.key,
+            value: message.value,
+            headers: Object.fromEntries(
+              Object.entries(message.headers ?? {}).map(([name, value]) => [
+                name,
+                Array.isArray(value) ? value[0] : value,
+              ]),
+            ),
+          };
+        }),
+        { ...SOURCE, bootstrapServers: brokers },
+      );
+      expect(body).toBe(JSON.stringify(expected));
+    }
+    const delivered = successful.flatMap(({ body }) =>
+      Object.values((JSON.parse(body) as { records: Record<string, unknown[]> }).records).flat(),
+    );
+    expect(delivered).toHaveLength(MESSAGES.length);
+  });
+
+  it('keeps each partition in offset order, each record once, at most the batch size per event', () => {
+    const byPartition = new Map<number, number[]>();
+    for (const { body } of posted.slice(1)) {
+      const event = JSON.parse(body) as { records: Record<string, { partition: number; offset: number }[]> };
+      expect(Object.keys(event.records)).toHaveLength(1);
+      const [records = []] = Object.values(event.records);
+      expect(records.length).toBeGreaterThan(0);
+      expect(records.length).toBeLessThanOrEqual(BATCH_SIZE);
+      for (const { partition, offset } of records)
+        byPartition.set(partition, [...(byPartition.get(partition) ?? []), offset]);
+    }
+    expect([...byPartition.keys()].sort()).toEqual([0, 1, 2]);
+    for (const offsets of byPartition.values()) {
+      expect(offsets).toEqual(offsets.map((_, i) => i));
+    }
+  });
+
+  it('retries a failed invocation with the same event, and reports it', () => {
+    expect(retries).toHaveLength(1);
+    expect(retries[0]?.error).toContain('first invocation fails');
+    const [failed, again] = posted;
+    const partitionOf = (body: string) => Object.keys((JSON.parse(body) as { records: object }).records)[0];
+    const retried = posted.slice(1).find(({ body }) => partitionOf(body) === partitionOf(failed?.body ?? ''));
+    expect(retried?.body).toBe(failed?.body);
+    expect(again).toBeDefined();
+    expect(failures).toEqual([]);
+  });
+});
+
+/** The topic's records as kafkajs reads them, by "partition:offset". */
+async function readTopic(brokers: string, count: number): Promise<Map<string, KafkaMessage>> {
+  const consumer = testKafka(brokers).consumer({ groupId: `${GROUP}-reader` });
+  const read = new Map<string, KafkaMessage>();
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      read.set(`${partition}:${message.offset}`, message);
+    },
+  });
+  await waitFor(async () => read.size >= count, 30_000, 'kafkajs to read the topic back');
+  await consumer.disconnect();
+  return read;
+}
