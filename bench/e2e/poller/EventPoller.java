@@ -1,6 +1,6 @@
 // The benchmark's stand-in for Lambda's event poller: Kafka's own Java consumer (kafka-clients of the
-// distribution the project fetches, run as a single-file program: java -cp '<kafka lib>/*'
-// EventPoller.java ...) doing what local/esm/emulator.ts does, at a JVM's cost per record. In AWS the
+// distribution the project fetches; java-event-poller.ts compiles this folder with javac at each start)
+// doing what local/esm/emulator.ts does, at a JVM's cost per record. In AWS the
 // poller is Lambda's and not on the function's CPU; the kafkajs emulator that `npm start` runs spent
 // 8 ms of this machine's CPU per 1,000 records, more than the rest of the consumer together, so the
 // end-to-end rate measured the stand-in. Same rules as the emulator (docs/ESM-EMULATOR.md): per
@@ -42,12 +42,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 public final class EventPoller {
-  // Per record, the MSK event spends about this much on the JSON around key and value (as partition-lane.ts).
-  private static final int RECORD_ENVELOPE_BYTES = 160;
   private static final long RETRY_FIRST_MS = 500;
   // What the emulator answers for an invocation past the function's timeout.
   private static final String TIMED_OUT = "Task timed out after";
@@ -59,7 +56,7 @@ public final class EventPoller {
   private final int batchSize;
   private final long windowMs;
   private final long maxBytes;
-  private final byte[] eventHead;
+  private final MskEventWriter writer;
   private final List<URI> environments;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
@@ -80,8 +77,7 @@ public final class EventPoller {
     windowMs = Long.parseLong(args[5]);
     maxBytes = Long.parseLong(args[6]);
     environments = Arrays.stream(args[7].split(",")).map(URI::create).toList();
-    eventHead = ("{\"eventSource\":\"aws:kafka\",\"eventSourceArn\":" + json(args[3])
-        + ",\"bootstrapServers\":" + json(args[0]) + ",\"records\":{").getBytes(StandardCharsets.UTF_8);
+    writer = new MskEventWriter(args[3], args[0]);
   }
 
   public static void main(String[] args) throws Exception {
@@ -183,7 +179,7 @@ public final class EventPoller {
       if (sync) consumer.commitSync(offsets);
       else consumer.commitAsync(offsets, (committed, error) -> {
         if (error != null) line("{\"type\":\"retry\",\"partition\":-1,\"fromOffset\":\"-1\",\"attempt\":0,\"error\":"
-            + json("commit: " + error) + "}");
+            + MskEventWriter.json("commit: " + error) + "}");
       });
     }
     for (TopicPartition partition = resumes.poll(); partition != null; partition = resumes.poll()) {
@@ -213,7 +209,7 @@ public final class EventPoller {
       for (ConsumerRecord<byte[], byte[]> record : fetched) {
         if (nextOffset >= 0 && record.offset() < nextOffset) continue;
         records.add(record);
-        bytes += eventBytes(record);
+        bytes += MskEventWriter.eventBytes(record);
         nextOffset = record.offset() + 1;
         if (oldestAt < 0) oldestAt = now;
       }
@@ -254,7 +250,7 @@ public final class EventPoller {
           if (!invokeUntilDone(batch, batchGeneration)) continue;
           synchronized (this) {
             if (batchGeneration != generation) continue;
-            for (int i = 0; i < batch.size(); i++) bytes -= eventBytes(records.poll());
+            for (int i = 0; i < batch.size(); i++) bytes -= MskEventWriter.eventBytes(records.poll());
             oldestAt = records.isEmpty() ? -1 : System.currentTimeMillis();
             if (paused && records.size() < batchSize) {
               paused = false;
@@ -279,7 +275,7 @@ public final class EventPoller {
       long size = 0;
       for (ConsumerRecord<byte[], byte[]> record : records) {
         if (batch.size() >= batchSize) break;
-        long recordBytes = eventBytes(record);
+        long recordBytes = MskEventWriter.eventBytes(record);
         if (!batch.isEmpty() && size + recordBytes > maxBytes) break;
         batch.add(record);
         size += recordBytes;
@@ -290,7 +286,7 @@ public final class EventPoller {
     /** Invokes until the function answers, then hands the commit over. False when a rebalance or stop took the batch. */
     private boolean invokeUntilDone(List<ConsumerRecord<byte[], byte[]>> batch, long batchGeneration)
         throws InterruptedException {
-      byte[] event = encodeEvent(partition, batch);
+      byte[] event = writer.encode(partition, batch);
       long firstOffset = batch.get(0).offset();
       long delay = RETRY_FIRST_MS;
       for (int attempt = 1; ; attempt++) {
@@ -307,7 +303,7 @@ public final class EventPoller {
         retries.incrementAndGet();
         (failure.startsWith(TIMED_OUT) ? functionTimeouts : functionErrors).incrementAndGet();
         line("{\"type\":\"retry\",\"partition\":" + partition.partition() + ",\"fromOffset\":\"" + firstOffset
-            + "\",\"attempt\":" + attempt + ",\"error\":" + json(failure) + "}");
+            + "\",\"attempt\":" + attempt + ",\"error\":" + MskEventWriter.json(failure) + "}");
         Thread.sleep(delay);
         delay = Math.min(RETRY_MAX_MS, delay * 2);
         synchronized (this) {
@@ -335,159 +331,13 @@ public final class EventPoller {
     }
   }
 
-  private static final byte[] TIMESTAMP_FIELD = ascii(",\"timestamp\":");
-  private static final byte[] TYPE_AND_HEADERS_FIELDS = ascii(",\"timestampType\":\"CREATE_TIME\",\"headers\":[");
-  private static final byte[] KEY_FIELD = ascii(",\"key\":\"");
-  private static final byte[] VALUE_FIELD = ascii(",\"value\":\"");
-  private static final byte[] QUOTE = ascii("\"");
-  private static final byte[] CLOSE = ascii("}");
-  private static final byte[] ZERO = ascii("0");
-
-  private static byte[] ascii(String text) {
-    return text.getBytes(StandardCharsets.US_ASCII);
-  }
-
-  private static final byte[] BASE64 =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
-
-  private static long eventBytes(ConsumerRecord<byte[], byte[]> record) {
-    return base64Length(record.key()) + base64Length(record.value()) + RECORD_ENVELOPE_BYTES;
-  }
-
-  private static long base64Length(byte[] bytes) {
-    return bytes == null ? 0 : (bytes.length + 2) / 3 * 4L;
-  }
-
-  /** The MSK event as encodeMskEvent writes it, key for key, in its order. */
-  private byte[] encodeEvent(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> batch) {
-    Bytes out = new Bytes(eventHead.length + 64 + (int) Math.min(Integer.MAX_VALUE / 2, 64L * batch.size()
-        + batch.stream().mapToLong(EventPoller::eventBytes).sum()));
-    out.write(eventHead);
-    String group = json(partition.topic() + "-" + partition.partition());
-    out.ascii(group).ascii(":[");
-    byte[] topicField = ("{\"topic\":" + json(partition.topic()) + ",\"partition\":" + partition.partition()
-        + ",\"offset\":").getBytes(StandardCharsets.UTF_8);
-    boolean first = true;
-    for (ConsumerRecord<byte[], byte[]> record : batch) {
-      if (!first) out.ascii(",");
-      first = false;
-      out.write(topicField).number(record.offset()).write(TIMESTAMP_FIELD).number(record.timestamp())
-          .write(TYPE_AND_HEADERS_FIELDS);
-      boolean firstHeader = true;
-      for (Header header : record.headers()) {
-        if (header.value() == null) continue;
-        if (!firstHeader) out.ascii(",");
-        firstHeader = false;
-        out.ascii("{").ascii(json(header.key())).ascii(":[");
-        byte[] value = header.value();
-        for (int i = 0; i < value.length; i++) {
-          if (i > 0) out.ascii(",");
-          out.number(value[i] & 0xff);
-        }
-        out.ascii("]}");
-      }
-      out.ascii("]");
-      if (record.key() != null) out.write(KEY_FIELD).base64(record.key()).write(QUOTE);
-      if (record.value() != null) out.write(VALUE_FIELD).base64(record.value()).write(QUOTE);
-      out.write(CLOSE);
-    }
-    out.ascii("]}}");
-    return out.toArray();
-  }
-
-  /** A growing byte buffer: the event is ASCII but for the JSON strings, which json() escapes. */
-  private static final class Bytes {
-    private byte[] buffer;
-    private int length;
-
-    Bytes(int capacity) {
-      buffer = new byte[Math.max(capacity, 1024)];
-    }
-
-    private void ensure(int more) {
-      if (length + more > buffer.length) buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, length + more));
-    }
-
-    Bytes write(byte[] bytes) {
-      ensure(bytes.length);
-      System.arraycopy(bytes, 0, buffer, length, bytes.length);
-      length += bytes.length;
-      return this;
-    }
-
-    Bytes ascii(String text) {
-      return write(text.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** A long in decimal, as JSON writes an integer. */
-    Bytes number(long value) {
-      if (value == 0) return write(ZERO);
-      ensure(20);
-      if (value < 0) {
-        buffer[length++] = '-';
-        value = -value;
-      }
-      int end = length;
-      for (long rest = value; rest > 0; rest /= 10) end++;
-      for (int at = end - 1; value > 0; value /= 10) buffer[at--] = (byte) ('0' + value % 10);
-      length = end;
-      return this;
-    }
-
-    /** Standard base64 with padding, as Buffer#toString('base64'), written in place. */
-    Bytes base64(byte[] bytes) {
-      ensure((int) base64Length(bytes));
-      int i = 0;
-      for (; i + 2 < bytes.length; i += 3) {
-        int triple = (bytes[i] & 0xff) << 16 | (bytes[i + 1] & 0xff) << 8 | (bytes[i + 2] & 0xff);
-        buffer[length++] = BASE64[triple >>> 18];
-        buffer[length++] = BASE64[(triple >>> 12) & 63];
-        buffer[length++] = BASE64[(triple >>> 6) & 63];
-        buffer[length++] = BASE64[triple & 63];
-      }
-      int rest = bytes.length - i;
-      if (rest > 0) {
-        int triple = (bytes[i] & 0xff) << 16 | (rest == 2 ? (bytes[i + 1] & 0xff) << 8 : 0);
-        buffer[length++] = BASE64[triple >>> 18];
-        buffer[length++] = BASE64[(triple >>> 12) & 63];
-        buffer[length++] = rest == 2 ? BASE64[(triple >>> 6) & 63] : (byte) '=';
-        buffer[length++] = '=';
-      }
-      return this;
-    }
-
-    byte[] toArray() {
-      return Arrays.copyOf(buffer, length);
-    }
-  }
-
-  /** A JSON string literal. */
-  private static String json(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) out.append(String.format("\\u%04x", (int) c));
-          else out.append(c);
-        }
-      }
-    }
-    return out.append('"').toString();
-  }
-
   private static synchronized void line(String json) {
     System.out.println(json);
     System.out.flush();
   }
 
   private static void fail(String message) {
-    line("{\"type\":\"error\",\"message\":" + json(message) + "}");
+    line("{\"type\":\"error\",\"message\":" + MskEventWriter.json(message) + "}");
     System.exit(1);
   }
 }

@@ -1,14 +1,21 @@
 /**
- * The benchmark's event poller: EventPoller.java (Kafka's own Java consumer, kafka-clients of the
- * distribution local/infra/kafka fetches) in a process of its own, invoking the execution environments
+ * The benchmark's event poller: EventPoller.java and MskEventWriter.java (Kafka's own Java consumer,
+ * kafka-clients of the distribution local/infra/kafka fetches), compiled and run in a process of its own, invoking the execution environments
  * at their URLs. Started, watched and stopped from here; its protocol is in the Java file's header.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { ensureKafkaDistribution } from '../../../local/infra/kafka/distribution.js';
 
-const SOURCE = fileURLToPath(new URL('./EventPoller.java', import.meta.url));
+const SOURCES = ['EventPoller.java', 'MskEventWriter.java'].map((name) =>
+  fileURLToPath(new URL(`./${name}`, import.meta.url)),
+);
+const execFileAsync = promisify(execFile);
 /** A heap for two invocations' worth of records per partition and their events; one GC thread. */
 export const POLLER_JVM_OPTIONS = ['-Xmx1g', '-XX:+UseSerialGC'];
 /** How long the poller may take to finish its invocations in flight and commit after "stop". */
@@ -61,17 +68,23 @@ export class JavaEventPoller {
   private stopping = false;
   private failed: string | undefined;
 
-  private constructor(private readonly child: ChildProcess) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly classes: string,
+  ) {}
 
   static async start(options: PollerOptions): Promise<JavaEventPoller> {
     const lib = await ensureKafkaDistribution(options.log);
+    // Two source files: Java 17's single-file launcher would take one. A second or two of javac per start.
+    const classes = await mkdtemp(join(tmpdir(), 'treasury-bench-poller-'));
+    await execFileAsync('javac', ['-d', classes, '-cp', `${lib}/*`, ...SOURCES]);
     const child = spawn(
       'java',
       [
         ...POLLER_JVM_OPTIONS,
         '-cp',
-        `${lib}/*`,
-        SOURCE,
+        `${classes}:${lib}/*`,
+        'EventPoller',
         options.brokers.join(','),
         options.topic,
         options.groupId,
@@ -83,7 +96,7 @@ export class JavaEventPoller {
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    const poller = new JavaEventPoller(child);
+    const poller = new JavaEventPoller(child, classes);
     const stderr: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr.push(chunk.toString());
@@ -110,6 +123,7 @@ export class JavaEventPoller {
       started = true;
     } catch (error) {
       child.kill('SIGKILL');
+      await rm(classes, { recursive: true, force: true });
       throw error;
     }
     options.log(`consumer: the Java event poller (pid ${child.pid}) joined group ${options.groupId}`);
@@ -138,6 +152,7 @@ export class JavaEventPoller {
     const result = await Promise.race([stats, exited.then(() => undefined)]);
     await exited;
     clearTimeout(timer);
+    await rm(this.classes, { recursive: true, force: true });
     return result;
   }
 }
