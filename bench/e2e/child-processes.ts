@@ -3,6 +3,7 @@
  * it sends, and a stop that asks first and kills after a grace period.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { MissingPrerequisite } from '../../local/support/prerequisite.js';
 import type { WorkerError } from './worker-messages.js';
 
 /**
@@ -70,10 +71,15 @@ export async function stopChild(
   clearTimeout(timer);
 }
 
-/** Runs a worker's main; an error goes to the harness as a message before the channel closes. */
+/**
+ * Runs a worker's main; an error goes to the harness as a message before the channel closes: a missing
+ * tool as its one line, anything else with its stack.
+ */
 export function runWorker(main: () => Promise<void>): void {
   main().catch((error: unknown) => {
-    const message: WorkerError = { type: 'error', message: (error as Error).stack ?? String(error) };
+    const text =
+      error instanceof MissingPrerequisite ? error.message : ((error as Error).stack ?? String(error));
+    const message: WorkerError = { type: 'error', message: text };
     process.send?.(message);
     process.exitCode = 1;
     process.disconnect?.();

@@ -4,12 +4,17 @@
  * batches keep to the batch size and to partition order; a failed invocation is retried with the
  * same event; offsets are committed only after the function answered.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JavaEventPoller, type PollerRetry } from '../../bench/e2e/poller/java-event-poller.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
+import { MissingPrerequisite } from '../../local/support/prerequisite.js';
 import { fullyCommitted, produce, testKafka, waitFor } from './support/kafka.js';
 
 const TOPIC = 'event-poller';
@@ -150,6 +155,35 @@ describe("the benchmark's Java event poller", () => {
     expect(retried?.body).toBe(failed?.body);
     expect(again).toBeDefined();
     expect(failures).toEqual([]);
+  });
+});
+
+describe("the benchmark's Java event poller on a machine without javac", () => {
+  it('says in one line what is missing and how to install it', async () => {
+    const bin = await mkdtemp(join(tmpdir(), 'no-javac-'));
+    const path = process.env.PATH;
+    try {
+      // java alone, as a JRE-only machine has it.
+      await symlink(execFileSync('sh', ['-c', 'command -v java']).toString().trim(), join(bin, 'java'));
+      process.env.PATH = bin;
+      const starting = JavaEventPoller.start({
+        brokers: inject('kafkaBrokers').split(','),
+        topic: TOPIC,
+        groupId: `${GROUP}-no-javac`,
+        eventSourceArn: SOURCE.eventSourceArn,
+        batchSize: BATCH_SIZE,
+        windowMs: 200,
+        maxBytes: 6 * 1024 * 1024,
+        invokeUrls: ['http://127.0.0.1:9/'],
+        log: () => undefined,
+        onFailure: () => undefined,
+      });
+      await expect(starting).rejects.toBeInstanceOf(MissingPrerequisite);
+      await expect(starting).rejects.toThrow(/`javac`, which was not found on PATH: install a JDK 17\+/);
+    } finally {
+      process.env.PATH = path;
+      await rm(bin, { recursive: true, force: true });
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ensureKafkaDistribution } from '../../../local/infra/kafka/distribution.js';
+import { firstLine, MissingPrerequisite } from '../../../local/support/prerequisite.js';
 
 const SOURCES = ['EventPoller.java', 'MskEventWriter.java'].map((name) =>
   fileURLToPath(new URL(`./${name}`, import.meta.url)),
@@ -77,7 +78,10 @@ export class JavaEventPoller {
     const lib = await ensureKafkaDistribution(options.log);
     // Two source files: Java 17's single-file launcher would take one. A second or two of javac per start.
     const classes = await mkdtemp(join(tmpdir(), 'treasury-bench-poller-'));
-    await execFileAsync('javac', ['-d', classes, '-cp', `${lib}/*`, ...SOURCES]);
+    await compile(classes, lib).catch(async (error: unknown) => {
+      await rm(classes, { recursive: true, force: true });
+      throw error;
+    });
     const child = spawn(
       'java',
       [
@@ -154,6 +158,22 @@ export class JavaEventPoller {
     clearTimeout(timer);
     await rm(this.classes, { recursive: true, force: true });
     return result;
+  }
+}
+
+/** javac into `classes`; a missing javac or a compile error as one line. */
+async function compile(classes: string, lib: string): Promise<void> {
+  try {
+    await execFileAsync('javac', ['-d', classes, '-cp', `${lib}/*`, ...SOURCES]);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new MissingPrerequisite(
+        "the benchmark's event poller is compiled with `javac`, which was not found on PATH",
+        'install a JDK 17+ (apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17)',
+      );
+    }
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    throw new Error(`javac refused the benchmark's event poller: ${firstLine(stderr)}`);
   }
 }
 
