@@ -314,6 +314,14 @@ public final class EventPoller {
 
     /** Null when the function returned, else what failed (as execution-environment.ts tells them apart). */
     private String invoke(byte[] event) {
+      // An environment runs one invocation at a time: lanes that share one (more partitions than
+      // environments) take turns on its URI, the one instance of it they hold.
+      synchronized (environment) {
+        return invokeAlone(event);
+      }
+    }
+
+    private String invokeAlone(byte[] event) {
       try {
         HttpResponse<String> response = http.send(
             HttpRequest.newBuilder(environment).timeout(INVOKE_TIMEOUT)

@@ -5,6 +5,7 @@
 // array: the poller makes a 3 MB event every few hundred milliseconds per partition.
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -32,8 +33,7 @@ final class MskEventWriter {
     return text.getBytes(StandardCharsets.US_ASCII);
   }
 
-  private static final byte[] BASE64 =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".getBytes(StandardCharsets.US_ASCII);
+  private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
   /** What a record adds to the event: the batch limit counts these, as partition-lane.ts does. */
   static long eventBytes(ConsumerRecord<byte[], byte[]> record) {
@@ -46,18 +46,22 @@ final class MskEventWriter {
 
   /** The MSK event as encodeMskEvent writes it, key for key, in its order. */
   byte[] encode(TopicPartition partition, List<ConsumerRecord<byte[], byte[]>> batch) {
-    long size = eventHead.length + 64 + batch.stream().mapToLong(MskEventWriter::eventBytes).sum();
+    long size = eventHead.length + 64;
+    for (ConsumerRecord<byte[], byte[]> record : batch) size += eventBytes(record);
     Bytes out = new Bytes((int) Math.min(Integer.MAX_VALUE / 2, size));
     out.write(eventHead);
     String group = json(partition.topic() + "-" + partition.partition());
     out.ascii(group).ascii(":[");
     byte[] topicField = ("{\"topic\":" + json(partition.topic()) + ",\"partition\":" + partition.partition()
         + ",\"offset\":").getBytes(StandardCharsets.UTF_8);
+    Decimal offsets = new Decimal();
+    Decimal timestamps = new Decimal();
     boolean first = true;
     for (ConsumerRecord<byte[], byte[]> record : batch) {
       if (!first) out.ascii(",");
       first = false;
-      out.write(topicField).number(record.offset()).write(TIMESTAMP_FIELD).number(record.timestamp())
+      out.write(topicField).decimal(offsets, record.offset()).write(TIMESTAMP_FIELD)
+          .decimal(timestamps, record.timestamp())
           .write(TYPE_AND_HEADERS_FIELDS);
       boolean firstHeader = true;
       for (Header header : record.headers()) {
@@ -81,10 +85,49 @@ final class MskEventWriter {
     return out.toArray();
   }
 
+  /**
+   * The last non-negative integer written in decimal, and its digits: offsets in a batch are consecutive
+   * and many records share a millisecond, so most are the last one's digits again, or those plus one.
+   */
+  private static final class Decimal {
+    private final byte[] digits = new byte[20];
+    private int length;
+    private long last = Long.MIN_VALUE;
+
+    byte[] digits() {
+      return digits;
+    }
+
+    int length() {
+      return length;
+    }
+
+    void set(long value) {
+      if (value == last) return;
+      if (value == last + 1 && value > 0) {
+        int at = length - 1;
+        while (at >= 0 && digits[at] == '9') digits[at--] = '0';
+        if (at >= 0) digits[at]++;
+        else {
+          System.arraycopy(digits, 0, digits, 1, length);
+          digits[0] = '1';
+          length++;
+        }
+      } else {
+        byte[] text = Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(text, 0, digits, 0, text.length);
+        length = text.length;
+      }
+      last = value;
+    }
+  }
+
   /** A growing byte buffer: the event is ASCII but for the JSON strings, which json() escapes. */
   private static final class Bytes {
     private byte[] buffer;
     private int length;
+    // Base64.Encoder writes from index 0 only: each value goes through this, then into the buffer.
+    private byte[] scratch = new byte[1024];
 
     Bytes(int capacity) {
       buffer = new byte[Math.max(capacity, 1024)];
@@ -105,6 +148,16 @@ final class MskEventWriter {
       return write(text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** An offset or a timestamp in decimal, through the digits of the one before it. */
+    Bytes decimal(Decimal cache, long value) {
+      if (value < 0) return number(value);
+      cache.set(value);
+      ensure(cache.length());
+      System.arraycopy(cache.digits(), 0, buffer, length, cache.length());
+      length += cache.length();
+      return this;
+    }
+
     /** A long in decimal, as JSON writes an integer. */
     Bytes number(long value) {
       if (value == 0) return write(ZERO);
@@ -120,25 +173,14 @@ final class MskEventWriter {
       return this;
     }
 
-    /** Standard base64 with padding, as Buffer#toString('base64'), written in place. */
+    /** Standard base64 with padding, as Buffer#toString('base64'): the JDK's encoder (an intrinsic), then copied in. */
     Bytes base64(byte[] bytes) {
-      ensure((int) base64Length(bytes));
-      int i = 0;
-      for (; i + 2 < bytes.length; i += 3) {
-        int triple = (bytes[i] & 0xff) << 16 | (bytes[i + 1] & 0xff) << 8 | (bytes[i + 2] & 0xff);
-        buffer[length++] = BASE64[triple >>> 18];
-        buffer[length++] = BASE64[(triple >>> 12) & 63];
-        buffer[length++] = BASE64[(triple >>> 6) & 63];
-        buffer[length++] = BASE64[triple & 63];
-      }
-      int rest = bytes.length - i;
-      if (rest > 0) {
-        int triple = (bytes[i] & 0xff) << 16 | (rest == 2 ? (bytes[i + 1] & 0xff) << 8 : 0);
-        buffer[length++] = BASE64[triple >>> 18];
-        buffer[length++] = BASE64[(triple >>> 12) & 63];
-        buffer[length++] = rest == 2 ? BASE64[(triple >>> 6) & 63] : (byte) '=';
-        buffer[length++] = '=';
-      }
+      int length = (int) base64Length(bytes);
+      if (scratch.length < length) scratch = new byte[length];
+      BASE64.encode(bytes, scratch);
+      ensure(length);
+      System.arraycopy(scratch, 0, buffer, this.length, length);
+      this.length += length;
       return this;
     }
 

@@ -86,6 +86,8 @@ export class JavaEventPoller {
       'java',
       [
         ...POLLER_JVM_OPTIONS,
+        // e.g. "-XX:StartFlightRecording=filename=.cache/poller.jfr" profiles it (JDK Flight Recorder).
+        ...(process.env.BENCH_POLLER_JVM_FLAGS?.split(' ').filter(Boolean) ?? []),
         '-cp',
         `${classes}:${lib}/*`,
         'EventPoller',
