@@ -25,7 +25,8 @@ const SOURCE = {
   bootstrapServers: '',
 };
 // Keys and values of any bytes (not UTF-8, empty, absent) and headers, so that every branch of the encoder runs.
-const MESSAGES = Array.from({ length: 300 }, (_, i) => ({
+// 110 per partition: offsets past 99, so that the digit cache carries into a third digit.
+const MESSAGES = Array.from({ length: 330 }, (_, i) => ({
   key: i % 7 === 0 ? null : Buffer.from(`branch-${i % 5}`),
   value:
     i % 11 === 0
@@ -40,6 +41,12 @@ const MESSAGES = Array.from({ length: 300 }, (_, i) => ({
 interface Posted {
   readonly body: string;
   readonly at: number;
+  /** The group's committed offset for the event's partition while the function ran (-1: none). */
+  readonly committedDuring: number;
+}
+
+interface PostedEvent {
+  readonly records: Record<string, { partition: number; offset: number }[]>;
 }
 
 describe("the benchmark's Java event poller", () => {
@@ -51,19 +58,24 @@ describe("the benchmark's Java event poller", () => {
   let poller: JavaEventPoller | undefined;
   let failFirst = true;
 
+  const admin = testKafka(brokers).admin();
+
   beforeAll(async () => {
     await produce(brokers, TOPIC, MESSAGES);
+    await admin.connect();
     server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        posted.push({ body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+      request.on('end', async () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const [records = []] = Object.values((JSON.parse(body) as PostedEvent).records);
+        posted.push({ body, at: Date.now(), committedDuring: await committed(records[0]?.partition ?? -1) });
         // The first invocation fails as a function that threw: the poller must send the same event again.
-        const body = failFirst
+        const answer = failFirst
           ? JSON.stringify({ errorType: 'Error', errorMessage: 'first invocation fails' })
           : JSON.stringify({ applied: true });
         failFirst = false;
-        response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+        response.writeHead(200, { 'content-type': 'application/json' }).end(answer);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -89,8 +101,15 @@ describe("the benchmark's Java event poller", () => {
     );
   });
 
+  /** The group's committed offset of `partition`, -1 while it has none. */
+  async function committed(partition: number): Promise<number> {
+    const [topic] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] }).catch(() => []);
+    return Number(topic?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+  }
+
   afterAll(async () => {
     await poller?.stop();
+    await admin.disconnect();
     await new Promise((resolve) => server.close(resolve));
   });
 
@@ -129,18 +148,29 @@ describe("the benchmark's Java event poller", () => {
     expect(delivered).toHaveLength(MESSAGES.length);
   });
 
+  it('commits a batch only after the function answered it', () => {
+    for (const { body, committedDuring } of posted) {
+      const [records = []] = Object.values((JSON.parse(body) as PostedEvent).records);
+      expect(committedDuring).toBeLessThanOrEqual(records[0]?.offset ?? -1);
+    }
+  });
+
   it('keeps each partition in offset order, each record once, at most the batch size per event', () => {
     const byPartition = new Map<number, number[]>();
+    const fullBatches = new Set<number>();
     for (const { body } of posted.slice(1)) {
       const event = JSON.parse(body) as { records: Record<string, { partition: number; offset: number }[]> };
       expect(Object.keys(event.records)).toHaveLength(1);
       const [records = []] = Object.values(event.records);
       expect(records.length).toBeGreaterThan(0);
       expect(records.length).toBeLessThanOrEqual(BATCH_SIZE);
+      if (records.length === BATCH_SIZE) fullBatches.add(records[0]?.partition ?? -1);
       for (const { partition, offset } of records)
         byPartition.set(partition, [...(byPartition.get(partition) ?? []), offset]);
     }
     expect([...byPartition.keys()].sort()).toEqual([0, 1, 2]);
+    // The records were all in the topic before it started: it gathers them into full batches.
+    expect([...fullBatches].sort()).toEqual([0, 1, 2]);
     for (const offsets of byPartition.values()) {
       expect(offsets).toEqual(offsets.map((_, i) => i));
     }

@@ -86,7 +86,7 @@ public final class EventPoller {
     }
     try {
       new EventPoller(args).run(args[0], args[2]);
-    } catch (Exception error) {
+    } catch (Throwable error) {
       fail(String.valueOf(error));
     }
   }
@@ -125,8 +125,14 @@ public final class EventPoller {
       consumer.subscribe(List.of(topic), new ConsumerRebalanceListener() {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-          // The new owner refetches from the committed offset; what the lanes hold is dropped, and an
-          // invocation in flight is not committed (its generation is past).
+          // What was invoked is committed before the partitions go; the new owner refetches from there.
+          // What the lanes hold is dropped, and an invocation in flight is not committed (its generation
+          // is past).
+          try {
+            commitAndResume(consumer, true);
+          } catch (RuntimeException error) {
+            System.err.println("event poller: the commit before a rebalance failed: " + error);
+          }
           for (TopicPartition partition : partitions) {
             Lane lane = lanes.get(partition.partition());
             if (lane != null) lane.reset();
@@ -178,8 +184,14 @@ public final class EventPoller {
     if (!offsets.isEmpty()) {
       if (sync) consumer.commitSync(offsets);
       else consumer.commitAsync(offsets, (committed, error) -> {
-        if (error != null) line("{\"type\":\"retry\",\"partition\":-1,\"fromOffset\":\"-1\",\"attempt\":0,\"error\":"
-            + MskEventWriter.json("commit: " + error) + "}");
+        // Kafka does not retry a failed asynchronous commit (a coordinator moving, a timeout): the
+        // offsets go back in the queue, for the next poll or the final commit, unless the partition
+        // is gone (its new owner reads from what was committed, and redelivery is harmless).
+        if (error == null) return;
+        System.err.println("event poller: a commit failed and is retried: " + error);
+        for (Map.Entry<TopicPartition, OffsetAndMetadata> entry : committed.entrySet()) {
+          if (lanes.containsKey(entry.getKey().partition())) commits.add(Map.entry(entry.getKey(), entry.getValue().offset()));
+        }
       });
     }
     for (TopicPartition partition = resumes.poll(); partition != null; partition = resumes.poll()) {
@@ -260,6 +272,10 @@ public final class EventPoller {
         }
       } catch (InterruptedException interrupted) {
         Thread.currentThread().interrupt();
+      } catch (Throwable error) {
+        // A lane that died would stop its partition silently: the whole poller ends instead, and the
+        // worker that started it sees it exit.
+        fail("partition " + partition.partition() + ": " + error);
       }
     }
 

@@ -65,13 +65,14 @@ type PollerLine =
   | { readonly type: 'error'; readonly message: string };
 
 export class JavaEventPoller {
-  private stopped: ((stats: PollerStats) => void) | undefined;
-  private stopping = false;
+  private stats: PollerStats | undefined;
+  private stopping: Promise<PollerStats | undefined> | undefined;
   private failed: string | undefined;
 
   private constructor(
     private readonly child: ChildProcess,
-    private readonly classes: string,
+    /** Resolves once the process has exited and its output is read, its classes removed. */
+    private readonly closed: Promise<void>,
   ) {}
 
   static async start(options: PollerOptions): Promise<JavaEventPoller> {
@@ -102,26 +103,37 @@ export class JavaEventPoller {
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    const poller = new JavaEventPoller(child, classes);
     const stderr: string[] = [];
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr.push(chunk.toString());
       if (stderr.length > 50) stderr.shift();
     });
+    // A poller that exits while we write its stop must not take the worker with it.
+    child.stdin?.on('error', () => undefined);
+    // 'close', not 'exit': by then its last lines (its counts, its error) have been read.
+    const closed = new Promise<string>((resolve) => {
+      child.once('error', (error) => resolve(`the Java event poller could not start: ${error.message}`));
+      child.once('close', (code, signal) =>
+        resolve(`the Java event poller exited (${signal ?? `code ${code}`})`),
+      );
+    }).then(async (how) => {
+      poller.failed ??= `${how}: ${stderr.join('').slice(-500)}`;
+      await rm(classes, { recursive: true, force: true });
+    });
+    const poller = new JavaEventPoller(child, closed);
     let started = false;
     const ready = new Promise<void>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-      lines.on('line', (text) => {
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
         const line = parseLine(text);
         if (line?.type === 'ready') resolve();
         else if (line?.type === 'retry') options.onRetry?.(line);
-        else if (line?.type === 'stopped') poller.stopped?.(line);
+        else if (line?.type === 'stopped') poller.stats = line;
         else if (line?.type === 'error') poller.failed = `the Java event poller: ${line.message}`;
       });
-      child.once('exit', (code, signal) => {
-        poller.failed ??= `the Java event poller exited (${signal ?? `code ${code}`}): ${stderr.join('').slice(-500)}`;
+      void closed.then(() => {
         reject(new Error(poller.failed));
-        if (started && !poller.stopping) options.onFailure(poller.failed);
+        if (started && poller.stopping === undefined)
+          options.onFailure(poller.failed ?? 'the Java event poller exited');
       });
     });
     try {
@@ -129,7 +141,7 @@ export class JavaEventPoller {
       started = true;
     } catch (error) {
       child.kill('SIGKILL');
-      await rm(classes, { recursive: true, force: true });
+      await closed;
       throw error;
     }
     options.log(`consumer: the Java event poller (pid ${child.pid}) joined group ${options.groupId}`);
@@ -145,21 +157,19 @@ export class JavaEventPoller {
     return this.failed;
   }
 
-  /** Asks it to finish its invocations in flight and commit; its counts, or undefined if it had to be killed. */
-  async stop(): Promise<PollerStats | undefined> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return undefined;
-    this.stopping = true;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    const stats = new Promise<PollerStats>((resolve) => {
-      this.stopped = resolve;
-    });
-    this.child.stdin?.end('stop\n');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
-    const result = await Promise.race([stats, exited.then(() => undefined)]);
-    await exited;
-    clearTimeout(timer);
-    await rm(this.classes, { recursive: true, force: true });
-    return result;
+  /**
+   * Asks it to finish its invocations in flight and commit; its counts, or undefined if it had exited
+   * already or had to be killed. Called again, the same answer.
+   */
+  stop(): Promise<PollerStats | undefined> {
+    this.stopping ??= (async () => {
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.stdin?.end('stop\n');
+      await this.closed;
+      clearTimeout(timer);
+      return this.stats;
+    })();
+    return this.stopping;
   }
 }
 
