@@ -96,10 +96,11 @@ export class LocalFunction {
    * itself, at the same URL.
    */
   async leaseAll(): Promise<readonly string[]> {
-    const started: ExecutionEnvironment[] = [];
-    while (this.environments.length + this.starting < this.options.maxConcurrency) {
-      started.push(await this.startEnvironment());
-    }
+    // All at once, as a mapping's first invocations of each partition start their environments.
+    const missing = this.options.maxConcurrency - this.environments.length - this.starting;
+    const started = await Promise.all(
+      Array.from({ length: Math.max(0, missing) }, () => this.startEnvironment()),
+    );
     return started.map((environment) => environment.invokeUrl);
   }
 
