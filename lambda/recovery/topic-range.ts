@@ -1,4 +1,5 @@
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
+import { kafkaRecordSource } from '../adapters/kafka-message.js';
 import type { KafkaRecordSource } from '../domain/kafka-record.js';
 
 /** Offsets [from, to) of one partition. */
@@ -20,23 +21,6 @@ export interface ReadRangesOptions {
   readonly onChunk: (partition: number, records: readonly KafkaRecordSource[]) => Promise<void>;
   /** Fails when no record arrives for this long while ranges are unfinished. @default 60 s */
   readonly idleTimeoutMs?: number;
-}
-
-function toRecord(topic: string, partition: number, message: KafkaMessage): KafkaRecordSource {
-  return {
-    topic,
-    partition,
-    offset: Number(message.offset),
-    timestamp: Number(message.timestamp),
-    key: message.key,
-    value: message.value,
-    headers: Object.fromEntries(
-      Object.entries(message.headers ?? {}).map(([name, value]) => [
-        name,
-        Array.isArray(value) ? value[0] : value,
-      ]),
-    ),
-  };
 }
 
 /**
@@ -99,7 +83,7 @@ export async function readRanges(options: ReadRangesOptions): Promise<void> {
             // A fetch started before the seek below took effect: its records are not ours.
             if (offset < position) continue;
             if (offset >= end) break;
-            chunk.push(toRecord(options.topic, batch.partition, message));
+            chunk.push(kafkaRecordSource(options.topic, batch.partition, message));
             position = offset + 1;
             if (chunk.length >= options.chunkSize) await flush();
           }

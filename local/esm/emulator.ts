@@ -1,5 +1,6 @@
 import type { MSKEvent } from 'aws-lambda';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { kafkaRecordSource } from '../../lambda/adapters/kafka-message.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
 import {
   type EsmEventLine,
@@ -198,20 +199,7 @@ export class EsmEmulator {
     const last = batch[batch.length - 1];
     if (!first || !last) return false;
     const event = encodeMskEvent(
-      batch.map(({ message }) => ({
-        topic: lane.topic,
-        partition: lane.partition,
-        offset: message.offset,
-        timestamp: message.timestamp,
-        key: message.key,
-        value: message.value,
-        headers: Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([name, value]) => [
-            name,
-            Array.isArray(value) ? value[0] : value,
-          ]),
-        ),
-      })),
+      batch.map(({ message }) => kafkaRecordSource(lane.topic, lane.partition, message)),
       { eventSourceArn: this.options.eventSourceArn, bootstrapServers: this.options.bootstrapServers },
     );
     const backoff = this.options.retryBackoffMs ?? { initial: 500, max: 15_000 };

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { JavaEventPoller, type PollerRetry } from '../../bench/e2e/poller/java-event-poller.js';
+import { kafkaRecordSource } from '../../lambda/adapters/kafka-message.js';
 import { encodeMskEvent } from '../../lambda/domain/kafka-record.js';
 import { MissingPrerequisite } from '../../local/support/prerequisite.js';
 import { fullyCommitted, produce, testKafka, waitFor } from './support/kafka.js';
@@ -123,20 +124,7 @@ describe("the benchmark's Java event poller", () => {
         (records ?? []).map(({ partition, offset }) => {
           const message = read.get(`${partition}:${offset}`);
           if (!message) throw new Error(`partition ${partition} offset ${offset} is not in the topic`);
-          return {
-            topic: TOPIC,
-            partition,
-            offset: message.offset,
-            timestamp: message.timestamp,
-            key: message.key,
-            value: message.value,
-            headers: Object.fromEntries(
-              Object.entries(message.headers ?? {}).map(([name, value]) => [
-                name,
-                Array.isArray(value) ? value[0] : value,
-              ]),
-            ),
-          };
+          return kafkaRecordSource(TOPIC, partition, message);
         }),
         { ...SOURCE, bootstrapServers: brokers },
       );
